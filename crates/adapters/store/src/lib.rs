@@ -1,0 +1,82 @@
+//! Storage adapter. [`Store`] is the one interface the rest of the platform uses
+//! to read and write the retail data model; [`SqlStore`] implements it for the
+//! embedded SQLite default and for PostgreSQL, with the dialect differences kept
+//! to the migration folders and [`Backend`].
+//!
+//! Writes go through [`WriteSet`]: everything one business operation changes
+//! (documents, order lines, ledger rows, behaviour events and the outbox rows
+//! that announce them) is applied in one transaction, after every reference has
+//! been checked, so a rejected write leaves the data exactly as it was.
+
+mod migrate;
+mod schema;
+mod sql;
+mod types;
+mod writes;
+
+pub mod conformance;
+
+pub use migrate::{Migration, migrations};
+pub use schema::{TableSpec, table_spec};
+pub use sql::{SqlStore, connect};
+pub use types::*;
+pub use writes::Stored;
+
+use async_trait::async_trait;
+use retail_domain::{EntityKind, StockLevel};
+
+/// The platform's storage interface. Object safe: used as `Arc<dyn Store>`.
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+
+    /// Checks that the database answers (readiness probe).
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Applies pending migrations; returns the names of those applied now.
+    async fn migrate(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Applies a write set atomically. Fails without changing anything when a
+    /// reference is unknown or a document id repeats within the set.
+    async fn apply(&self, writes: WriteSet) -> Result<Applied, StoreError>;
+
+    async fn get_doc(&self, kind: EntityKind, external_id: &str) -> Result<Option<StoredDoc>, StoreError>;
+
+    /// Lists documents in external-id order, a page at a time.
+    async fn list_docs(&self, kind: EntityKind, query: &DocQuery) -> Result<Page<StoredDoc>, StoreError>;
+
+    async fn count_docs(&self, kind: EntityKind) -> Result<u64, StoreError>;
+
+    /// Deletes a document; false when it did not exist.
+    async fn delete_doc(&self, kind: EntityKind, external_id: &str) -> Result<bool, StoreError>;
+
+    /// Which of `ids` exist, for reference checks that span several write sets.
+    async fn existing_ids(&self, kind: EntityKind, ids: &[String]) -> Result<Vec<String>, StoreError>;
+
+    async fn list_events(&self, query: &EventQuery) -> Result<Page<StoredEvent>, StoreError>;
+
+    async fn list_ledger(&self, query: &LedgerQuery) -> Result<Page<StoredLedgerRow>, StoreError>;
+
+    /// Current stock derived from the ledger, per location and product.
+    async fn stock(&self, query: &StockQuery) -> Result<Vec<StockLevel>, StoreError>;
+
+    /// Appends one outbox record outside any other write; idempotent on the id.
+    async fn outbox_append(&self, record: &OutboxWrite) -> Result<u64, StoreError>;
+
+    async fn outbox_after(&self, after_seq: u64, limit: usize) -> Result<Vec<OutboxRecord>, StoreError>;
+
+    async fn consumer_offset(&self, consumer: &str) -> Result<u64, StoreError>;
+
+    async fn commit_offset(&self, consumer: &str, seq: u64) -> Result<(), StoreError>;
+
+    async fn idempotency_get(&self, key: &str) -> Result<Option<IdempotentResponse>, StoreError>;
+
+    /// Records a response under its key; false when the key was already taken.
+    async fn idempotency_put(&self, key: &str, response: &IdempotentResponse) -> Result<bool, StoreError>;
+
+    async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError>;
+
+    async fn get_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError>;
+
+    async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError>;
+}

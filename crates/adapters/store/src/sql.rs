@@ -1,0 +1,853 @@
+//! [`Store`] over sqlx's `Any` driver. The same SQL serves SQLite and PostgreSQL
+//! (both take `$N` parameters, `ON CONFLICT` upserts and `RETURNING`); where they
+//! differ — schema types, connection set-up, how writers are serialised — the
+//! code branches on [`Backend`] in this file only.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Once;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use retail_domain::{BehaviourEvent, EntityKind, EventKind, LedgerRow, MovementKind, StockLevel};
+use serde_json::Value;
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyPool, Connection, Executor, Row, Transaction};
+use tokio::sync::Mutex;
+
+use crate::migrate::{checksum, migrations, statements};
+use crate::schema::{ColumnType, TableSpec, table_spec};
+use crate::types::*;
+use crate::Store;
+
+/// A bound value. Nulls carry their type because PostgreSQL types parameters.
+#[derive(Debug, Clone)]
+enum SqlValue {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<String>),
+}
+
+type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
+
+fn bind(q: AnyQuery<'_>, v: SqlValue) -> AnyQuery<'_> {
+    match v {
+        SqlValue::Int(x) => q.bind(x),
+        SqlValue::Real(x) => q.bind(x),
+        SqlValue::Text(x) => q.bind(x),
+    }
+}
+
+fn bind_all(sql: &str, values: Vec<SqlValue>) -> AnyQuery<'_> {
+    values.into_iter().fold(sqlx::query(sql), bind)
+}
+
+/// `($1,$2,$3),($4,$5,$6)` for `rows` rows of `cols` parameters from `$start`.
+fn placeholders(rows: usize, cols: usize, start: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&(start + r * cols + c).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// Rows per multi-row INSERT: well inside SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+fn chunk_rows(cols: usize) -> usize {
+    (16_000 / cols).clamp(1, 1000)
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+fn ms_to_time(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite has one writer at a time; taking turns here, rather than in SQLite's
+    /// busy loop, avoids lock-upgrade deadlocks between deferred transactions.
+    write_lock: Mutex<()>,
+}
+
+/// Opens a store. `url` is `sqlite://PATH` (created if missing, WAL on) or
+/// `postgres://…`. Does not migrate: call [`Store::migrate`].
+pub async fn connect(url: &str, max_connections: u32) -> Result<SqlStore, StoreError> {
+    static DRIVERS: Once = Once::new();
+    DRIVERS.call_once(sqlx::any::install_default_drivers);
+    let (backend, url) = if url.starts_with("sqlite:") {
+        let url = if url.contains("mode=") { url.to_string() } else { format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' }) };
+        (Backend::Sqlite, url)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        (Backend::Postgres, url.to_string())
+    } else {
+        return Err(StoreError::Unavailable { backend: "sql", message: format!("unsupported database URL {url:?}: use sqlite://PATH or postgres://…") });
+    };
+    let mut options = AnyPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(std::time::Duration::from_secs(10));
+    if backend == Backend::Sqlite {
+        options = options.after_connect(|conn, _meta| {
+            Box::pin(async move {
+                for pragma in [
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA synchronous = NORMAL",
+                    "PRAGMA busy_timeout = 10000",
+                    "PRAGMA cache_size = -65536",
+                    "PRAGMA temp_store = MEMORY",
+                ] {
+                    conn.execute(pragma).await?;
+                }
+                Ok(())
+            })
+        });
+    }
+    let unavailable = |e: sqlx::Error| StoreError::Unavailable { backend: backend.as_str(), message: format!("{}: {e}", redact(&url)) };
+    // One direct connection first: a refused or misconfigured server fails at once
+    // instead of after the pool's acquire retries.
+    sqlx::AnyConnection::connect(&url).await.map_err(unavailable)?.close().await.map_err(unavailable)?;
+    let pool = options.connect(&url).await.map_err(|e| StoreError::Unavailable {
+        backend: backend.as_str(),
+        message: format!("{}: {e}", redact(&url)),
+    })?;
+    Ok(SqlStore { pool, backend, write_lock: Mutex::new(()) })
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl SqlStore {
+    /// The connection pool, for adapters that share this database.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> Result<(Option<tokio::sync::MutexGuard<'_, ()>>, Transaction<'static, Any>), StoreError> {
+        let guard = match self.backend {
+            Backend::Sqlite => Some(self.write_lock.lock().await),
+            Backend::Postgres => None,
+        };
+        Ok((guard, self.pool.begin().await?))
+    }
+
+    /// On PostgreSQL, outbox writers take turns so that sequence order is commit
+    /// order; a reader that has seen seq N then never misses a smaller one later.
+    async fn lock_outbox(&self, tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            tx.execute("SELECT pg_advisory_xact_lock(72010001)").await?;
+        }
+        Ok(())
+    }
+
+    async fn missing_references(&self, tx: &mut Transaction<'static, Any>, writes: &WriteSet) -> Result<Vec<Reference>, StoreError> {
+        let written: HashSet<(EntityKind, &str)> = writes.docs.iter().map(|d| (d.kind, d.external_id.as_str())).collect();
+        let mut wanted: BTreeMap<EntityKind, HashSet<&str>> = BTreeMap::new();
+        for r in &writes.references {
+            if !written.contains(&(r.kind, r.external_id.as_str())) {
+                wanted.entry(r.kind).or_default().insert(r.external_id.as_str());
+            }
+        }
+        let mut found: HashSet<(EntityKind, String)> = HashSet::new();
+        for (kind, ids) in wanted {
+            let ids: Vec<&str> = ids.into_iter().collect();
+            for chunk in ids.chunks(chunk_rows(1)) {
+                let sql = format!(
+                    "SELECT external_id FROM {} WHERE external_id IN ({})",
+                    table_spec(kind).table,
+                    (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+                );
+                let q = chunk.iter().fold(sqlx::query(&sql), |q, id| q.bind(id.to_string()));
+                for row in q.fetch_all(&mut **tx).await? {
+                    found.insert((kind, row.try_get(0)?));
+                }
+            }
+        }
+        Ok(writes
+            .references
+            .iter()
+            .filter(|r| !written.contains(&(r.kind, r.external_id.as_str())) && !found.contains(&(r.kind, r.external_id.clone())))
+            .cloned()
+            .collect())
+    }
+
+    async fn write_docs(&self, tx: &mut Transaction<'static, Any>, docs: &[DocWrite], applied: &mut Applied) -> Result<(), StoreError> {
+        let mut by_kind: BTreeMap<EntityKind, Vec<&DocWrite>> = BTreeMap::new();
+        for d in docs {
+            by_kind.entry(d.kind).or_default().push(d);
+        }
+        let now = now_ms();
+        for (kind, docs) in by_kind {
+            let spec = table_spec(kind);
+            let names: Vec<&str> = ["external_id", "doc", "search_text"]
+                .into_iter()
+                .chain(spec.columns.iter().map(|c| c.name))
+                .chain(["created_at", "updated_at", "version"])
+                .collect();
+            let updates: Vec<String> = names
+                .iter()
+                .filter(|n| !matches!(**n, "external_id" | "created_at" | "version"))
+                .map(|n| format!("{n} = excluded.{n}"))
+                .collect();
+            for chunk in docs.chunks(chunk_rows(names.len())) {
+                let sql = format!(
+                    "INSERT INTO {t} ({cols}) VALUES {vals} ON CONFLICT (external_id) DO UPDATE SET {upd}, version = {t}.version + 1 \
+                     WHERE {t}.doc <> excluded.doc RETURNING version",
+                    t = spec.table,
+                    cols = names.join(","),
+                    vals = placeholders(chunk.len(), names.len(), 1),
+                    upd = updates.join(", "),
+                );
+                let mut values = Vec::with_capacity(chunk.len() * names.len());
+                for d in chunk {
+                    values.extend(doc_values(spec, d, now));
+                }
+                let rows = bind_all(&sql, values).fetch_all(&mut **tx).await?;
+                for row in &rows {
+                    let version: i64 = row.try_get(0)?;
+                    if version == 1 { applied.inserted += 1 } else { applied.updated += 1 }
+                }
+                applied.unchanged += (chunk.len() - rows.len()) as u64;
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_order_lines(&self, tx: &mut Transaction<'static, Any>, writes: &WriteSet) -> Result<(), StoreError> {
+        for chunk in writes.order_lines_for.chunks(chunk_rows(1)) {
+            let sql = format!(
+                "DELETE FROM order_lines WHERE order_id IN ({})",
+                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+            );
+            chunk.iter().fold(sqlx::query(&sql), |q, id| q.bind(id.clone())).execute(&mut **tx).await?;
+        }
+        const COLS: usize = 6;
+        for chunk in writes.order_lines.chunks(chunk_rows(COLS)) {
+            let sql = format!(
+                "INSERT INTO order_lines (order_id, line_no, product_id, quantity, unit_price_minor, discount_minor) VALUES {}",
+                placeholders(chunk.len(), COLS, 1)
+            );
+            let values = chunk.iter().flat_map(|l| {
+                [
+                    SqlValue::Text(Some(l.order_id.clone())),
+                    SqlValue::Int(Some(l.line_no)),
+                    SqlValue::Text(Some(l.product_id.clone())),
+                    SqlValue::Int(Some(l.quantity)),
+                    SqlValue::Int(Some(l.unit_price_minor)),
+                    SqlValue::Int(Some(l.discount_minor)),
+                ]
+            });
+            bind_all(&sql, values.collect()).execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_ledger(&self, tx: &mut Transaction<'static, Any>, rows: &[LedgerWrite], applied: &mut Applied) -> Result<(), StoreError> {
+        const COLS: usize = 9;
+        for chunk in rows.chunks(chunk_rows(COLS)) {
+            let sql = format!(
+                "INSERT INTO ledger (movement_id, location_id, product_id, kind, on_hand_delta, reserved_delta, unit_value_minor, reference, occurred_at) \
+                 VALUES {} ON CONFLICT DO NOTHING",
+                placeholders(chunk.len(), COLS, 1)
+            );
+            let values = chunk.iter().flat_map(|w| {
+                let r = &w.row;
+                [
+                    SqlValue::Text(w.movement_id.clone()),
+                    SqlValue::Text(Some(r.location_id.clone())),
+                    SqlValue::Text(Some(r.product_id.clone())),
+                    SqlValue::Text(Some(r.kind.as_str().into())),
+                    SqlValue::Int(Some(r.on_hand_delta)),
+                    SqlValue::Int(Some(r.reserved_delta)),
+                    SqlValue::Int(r.unit_value_minor),
+                    SqlValue::Text(r.reference.clone()),
+                    SqlValue::Int(Some(r.occurred_at.timestamp_millis())),
+                ]
+            });
+            let n = bind_all(&sql, values.collect()).execute(&mut **tx).await?.rows_affected();
+            applied.ledger_rows += n;
+            applied.ledger_duplicates += chunk.len() as u64 - n;
+        }
+        Ok(())
+    }
+
+    async fn write_events(&self, tx: &mut Transaction<'static, Any>, events: &[BehaviourEvent], applied: &mut Applied) -> Result<(), StoreError> {
+        const COLS: usize = 13;
+        for chunk in events.chunks(chunk_rows(COLS)) {
+            let sql = format!(
+                "INSERT INTO events (event_id, kind, customer_id, session_id, product_id, query, position, strategy, request_id, \
+                 location_id, quantity, value_minor, occurred_at) VALUES {} ON CONFLICT DO NOTHING",
+                placeholders(chunk.len(), COLS, 1)
+            );
+            let values = chunk.iter().flat_map(|e| {
+                [
+                    SqlValue::Text(e.event_id.clone()),
+                    SqlValue::Text(Some(e.kind.as_str().into())),
+                    SqlValue::Text(e.customer_id.clone()),
+                    SqlValue::Text(e.session_id.clone()),
+                    SqlValue::Text(e.product_id.clone()),
+                    SqlValue::Text(e.query.clone()),
+                    SqlValue::Int(e.position.map(i64::from)),
+                    SqlValue::Text(e.strategy.clone()),
+                    SqlValue::Text(e.request_id.clone()),
+                    SqlValue::Text(e.location_id.clone()),
+                    SqlValue::Int(e.quantity),
+                    SqlValue::Int(e.value_minor),
+                    SqlValue::Int(Some(e.occurred_at.timestamp_millis())),
+                ]
+            });
+            let n = bind_all(&sql, values.collect()).execute(&mut **tx).await?.rows_affected();
+            applied.events += n;
+            applied.event_duplicates += chunk.len() as u64 - n;
+        }
+        Ok(())
+    }
+
+    async fn write_outbox(&self, tx: &mut Transaction<'static, Any>, records: &[OutboxWrite]) -> Result<(), StoreError> {
+        for r in records {
+            sqlx::query("INSERT INTO outbox (event_id, topic, payload, occurred_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                .bind(r.event_id.clone())
+                .bind(r.topic.clone())
+                .bind(r.payload.to_string())
+                .bind(r.occurred_at_ms)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The bound values of one document row, in the column order of `write_docs`.
+fn doc_values(spec: &TableSpec, d: &DocWrite, now: i64) -> Vec<SqlValue> {
+    let mut v = vec![
+        SqlValue::Text(Some(d.external_id.clone())),
+        SqlValue::Text(Some(d.doc.to_string())),
+        SqlValue::Text(Some(spec.search_text(&d.external_id, &d.doc))),
+    ];
+    for c in spec.columns {
+        let field = d.doc.pointer(c.pointer);
+        v.push(match c.ty {
+            ColumnType::Text => SqlValue::Text(field.and_then(Value::as_str).map(str::to_string)),
+            ColumnType::Int => SqlValue::Int(field.and_then(Value::as_i64)),
+            ColumnType::Real => SqlValue::Real(field.and_then(Value::as_f64)),
+            ColumnType::Bool => SqlValue::Int(field.and_then(Value::as_bool).map(i64::from)),
+            ColumnType::TimestampMs => SqlValue::Int(
+                field.and_then(Value::as_str).and_then(|s| s.parse::<DateTime<Utc>>().ok()).map(|t| t.timestamp_millis()),
+            ),
+        });
+    }
+    v.extend([SqlValue::Int(Some(now)), SqlValue::Int(Some(now)), SqlValue::Int(Some(1))]);
+    v
+}
+
+fn filter_value(spec: &TableSpec, column: &str, value: &str) -> Result<SqlValue, StoreError> {
+    let unknown = || StoreError::UnknownFilter { kind: spec.table, field: column.to_string(), allowed: spec.filterable() };
+    let col = spec.column(column).ok_or_else(unknown)?;
+    Ok(match col.ty {
+        ColumnType::Text => SqlValue::Text(Some(value.to_string())),
+        ColumnType::Bool => SqlValue::Int(Some(match value {
+            "true" | "1" => 1,
+            "false" | "0" => 0,
+            _ => return Err(unknown()),
+        })),
+        ColumnType::Int | ColumnType::TimestampMs => SqlValue::Int(Some(value.parse().map_err(|_| unknown())?)),
+        ColumnType::Real => SqlValue::Real(Some(value.parse().map_err(|_| unknown())?)),
+    })
+}
+
+/// Accumulates `WHERE` conditions with their numbered parameters.
+#[derive(Default)]
+struct Conditions {
+    clauses: Vec<String>,
+    values: Vec<SqlValue>,
+}
+
+impl Conditions {
+    fn add(&mut self, clause_with_param: &str, value: SqlValue) {
+        self.values.push(value);
+        self.clauses.push(clause_with_param.replace('?', &format!("${}", self.values.len())));
+    }
+
+    fn add_opt_text(&mut self, column: &str, value: &Option<String>) {
+        if let Some(v) = value {
+            self.add(&format!("{column} = ?"), SqlValue::Text(Some(v.clone())));
+        }
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() { String::new() } else { format!("WHERE {}", self.clauses.join(" AND ")) }
+    }
+
+    fn next_param(&self) -> usize {
+        self.values.len() + 1
+    }
+}
+
+fn clamp_limit(limit: u32) -> i64 {
+    i64::from(limit.clamp(1, 1000))
+}
+
+fn page_by_seq<T>(mut items: Vec<T>, limit: i64, seq: impl Fn(&T) -> i64) -> Page<T> {
+    let more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    let next_cursor = if more { items.last().map(|t| encode_cursor(&seq(t).to_string())) } else { None };
+    Page { items, next_cursor }
+}
+
+fn event_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    let corrupt = |m: String| StoreError::Corrupt { table: "events", message: m };
+    Ok(StoredEvent {
+        seq: row.try_get("seq")?,
+        event: BehaviourEvent {
+            event_id: row.try_get("event_id")?,
+            kind: EventKind::parse(&kind).ok_or_else(|| corrupt(format!("unknown kind {kind:?}")))?,
+            customer_id: row.try_get("customer_id")?,
+            session_id: row.try_get("session_id")?,
+            product_id: row.try_get("product_id")?,
+            query: row.try_get("query")?,
+            position: row.try_get::<Option<i64>, _>("position")?.map(|p| p.clamp(0, u32::MAX as i64) as u32),
+            strategy: row.try_get("strategy")?,
+            request_id: row.try_get("request_id")?,
+            location_id: row.try_get("location_id")?,
+            quantity: row.try_get("quantity")?,
+            value_minor: row.try_get("value_minor")?,
+            occurred_at: ms_to_time(row.try_get("occurred_at")?),
+        },
+    })
+}
+
+fn ledger_from_row(row: &AnyRow) -> Result<StoredLedgerRow, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    Ok(StoredLedgerRow {
+        seq: row.try_get("seq")?,
+        movement_id: row.try_get("movement_id")?,
+        row: LedgerRow {
+            location_id: row.try_get("location_id")?,
+            product_id: row.try_get("product_id")?,
+            kind: MovementKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt { table: "ledger", message: format!("unknown kind {kind:?}") })?,
+            on_hand_delta: row.try_get("on_hand_delta")?,
+            reserved_delta: row.try_get("reserved_delta")?,
+            unit_value_minor: row.try_get("unit_value_minor")?,
+            reference: row.try_get("reference")?,
+            occurred_at: ms_to_time(row.try_get("occurred_at")?),
+        },
+    })
+}
+
+fn doc_from_row(table: &'static str, row: &AnyRow) -> Result<StoredDoc, StoreError> {
+    let text: String = row.try_get("doc")?;
+    Ok(StoredDoc {
+        external_id: row.try_get("external_id")?,
+        doc: serde_json::from_str(&text).map_err(|e| StoreError::Corrupt { table, message: e.to_string() })?,
+        version: row.try_get("version")?,
+        created_at_ms: row.try_get("created_at")?,
+        updated_at_ms: row.try_get("updated_at")?,
+    })
+}
+
+fn user_from_row(row: &AnyRow) -> Result<UserRecord, StoreError> {
+    Ok(UserRecord {
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        role: row.try_get("role")?,
+        password_hash: row.try_get("password_hash")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        created_at_ms: row.try_get("created_at")?,
+    })
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(|e| StoreError::Unavailable {
+            backend: self.backend.as_str(),
+            message: e.to_string(),
+        })?;
+        Ok(())
+    }
+
+    async fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let _guard = if self.backend == Backend::Sqlite { Some(self.write_lock.lock().await) } else { None };
+        self.pool
+            .execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, \
+                 checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            )
+            .await?;
+        let mut applied_now = Vec::new();
+        for m in migrations(self.backend) {
+            let mut tx = self.pool.begin().await?;
+            if self.backend == Backend::Postgres {
+                // Replicas starting together: one migrates, the others wait and then see it done.
+                tx.execute("SELECT pg_advisory_xact_lock(72010000)").await?;
+            }
+            let existing = sqlx::query("SELECT checksum FROM schema_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let sum = checksum(m.sql);
+            match existing {
+                Some(row) => {
+                    let stored: String = row.try_get(0)?;
+                    if stored != sum {
+                        return Err(StoreError::Corrupt {
+                            table: "schema_migrations",
+                            message: format!("migration {} ({}) changed after it was applied", m.version, m.name),
+                        });
+                    }
+                }
+                None => {
+                    for statement in statements(m.sql) {
+                        tx.execute(statement.as_str()).await?;
+                    }
+                    sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
+                        .bind(m.version)
+                        .bind(m.name)
+                        .bind(sum)
+                        .bind(now_ms())
+                        .execute(&mut *tx)
+                        .await?;
+                    applied_now.push(format!("{:04}_{}", m.version, m.name));
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(applied_now)
+    }
+
+    async fn apply(&self, writes: WriteSet) -> Result<Applied, StoreError> {
+        let mut seen: HashMap<(EntityKind, &str), usize> = HashMap::new();
+        for (i, d) in writes.docs.iter().enumerate() {
+            if let Some(first) = seen.insert((d.kind, d.external_id.as_str()), i) {
+                return Err(StoreError::DuplicateId { kind: d.kind, id: d.external_id.clone(), first, second: i });
+            }
+        }
+        let (_guard, mut tx) = self.begin_write().await?;
+        if !writes.outbox.is_empty() {
+            self.lock_outbox(&mut tx).await?;
+        }
+        let missing = self.missing_references(&mut tx, &writes).await?;
+        if !missing.is_empty() {
+            return Err(StoreError::UnknownReferences(missing));
+        }
+        let mut applied = Applied::default();
+        self.write_docs(&mut tx, &writes.docs, &mut applied).await?;
+        self.write_order_lines(&mut tx, &writes).await?;
+        self.write_ledger(&mut tx, &writes.ledger, &mut applied).await?;
+        self.write_events(&mut tx, &writes.events, &mut applied).await?;
+        self.write_outbox(&mut tx, &writes.outbox).await?;
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    async fn get_doc(&self, kind: EntityKind, external_id: &str) -> Result<Option<StoredDoc>, StoreError> {
+        let spec = table_spec(kind);
+        let sql = format!("SELECT external_id, doc, version, created_at, updated_at FROM {} WHERE external_id = $1", spec.table);
+        let row = sqlx::query(&sql).bind(external_id.to_string()).fetch_optional(&self.pool).await?;
+        row.map(|r| doc_from_row(spec.table, &r)).transpose()
+    }
+
+    async fn list_docs(&self, kind: EntityKind, query: &DocQuery) -> Result<Page<StoredDoc>, StoreError> {
+        let spec = table_spec(kind);
+        let mut cond = Conditions::default();
+        if let Some(s) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            cond.add("search_text LIKE ? ESCAPE '\\'", SqlValue::Text(Some(format!("%{escaped}%"))));
+        }
+        for (column, value) in &query.filters {
+            let v = filter_value(spec, column, value)?;
+            cond.add(&format!("{column} = ?"), v);
+        }
+        if let Some(c) = &query.after {
+            cond.add("external_id > ?", SqlValue::Text(Some(decode_cursor(c)?)));
+        }
+        let limit = clamp_limit(query.limit);
+        let sql = format!(
+            "SELECT external_id, doc, version, created_at, updated_at FROM {} {} ORDER BY external_id LIMIT ${}",
+            spec.table,
+            cond.sql(),
+            cond.next_param()
+        );
+        let mut values = cond.values;
+        values.push(SqlValue::Int(Some(limit + 1)));
+        let rows = bind_all(&sql, values).fetch_all(&self.pool).await?;
+        let mut items = rows.iter().map(|r| doc_from_row(spec.table, r)).collect::<Result<Vec<_>, _>>()?;
+        let more = items.len() as i64 > limit;
+        items.truncate(limit as usize);
+        let next_cursor = if more { items.last().map(|d| encode_cursor(&d.external_id)) } else { None };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn count_docs(&self, kind: EntityKind) -> Result<u64, StoreError> {
+        let sql = format!("SELECT COUNT(*) FROM {}", table_spec(kind).table);
+        let n: i64 = sqlx::query(&sql).fetch_one(&self.pool).await?.try_get(0)?;
+        Ok(n as u64)
+    }
+
+    async fn delete_doc(&self, kind: EntityKind, external_id: &str) -> Result<bool, StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        let sql = format!("DELETE FROM {} WHERE external_id = $1", table_spec(kind).table);
+        let n = sqlx::query(&sql).bind(external_id.to_string()).execute(&mut *tx).await?.rows_affected();
+        if kind == EntityKind::Order {
+            sqlx::query("DELETE FROM order_lines WHERE order_id = $1").bind(external_id.to_string()).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    async fn existing_ids(&self, kind: EntityKind, ids: &[String]) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(chunk_rows(1)) {
+            let sql = format!(
+                "SELECT external_id FROM {} WHERE external_id IN ({})",
+                table_spec(kind).table,
+                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+            );
+            let rows = chunk.iter().fold(sqlx::query(&sql), |q, id| q.bind(id.clone())).fetch_all(&self.pool).await?;
+            for r in rows {
+                out.push(r.try_get(0)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn list_events(&self, query: &EventQuery) -> Result<Page<StoredEvent>, StoreError> {
+        let mut cond = Conditions::default();
+        cond.add_opt_text("customer_id", &query.customer_id);
+        cond.add_opt_text("session_id", &query.session_id);
+        cond.add_opt_text("product_id", &query.product_id);
+        cond.add_opt_text("kind", &query.kind.map(|k| k.as_str().to_string()));
+        if let Some(t) = query.since_ms {
+            cond.add("occurred_at >= ?", SqlValue::Int(Some(t)));
+        }
+        if let Some(t) = query.until_ms {
+            cond.add("occurred_at < ?", SqlValue::Int(Some(t)));
+        }
+        if let Some(c) = &query.after {
+            cond.add("seq > ?", SqlValue::Int(Some(decode_seq_cursor(c)?)));
+        }
+        let limit = clamp_limit(query.limit);
+        let sql = format!("SELECT * FROM events {} ORDER BY seq LIMIT ${}", cond.sql(), cond.next_param());
+        let mut values = cond.values;
+        values.push(SqlValue::Int(Some(limit + 1)));
+        let rows = bind_all(&sql, values).fetch_all(&self.pool).await?;
+        let items = rows.iter().map(event_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page_by_seq(items, limit, |e| e.seq))
+    }
+
+    async fn list_ledger(&self, query: &LedgerQuery) -> Result<Page<StoredLedgerRow>, StoreError> {
+        let mut cond = Conditions::default();
+        cond.add_opt_text("location_id", &query.location_id);
+        cond.add_opt_text("product_id", &query.product_id);
+        cond.add_opt_text("kind", &query.kind.map(|k| k.as_str().to_string()));
+        if let Some(t) = query.since_ms {
+            cond.add("occurred_at >= ?", SqlValue::Int(Some(t)));
+        }
+        if let Some(t) = query.until_ms {
+            cond.add("occurred_at < ?", SqlValue::Int(Some(t)));
+        }
+        if let Some(c) = &query.after {
+            cond.add("seq > ?", SqlValue::Int(Some(decode_seq_cursor(c)?)));
+        }
+        let limit = clamp_limit(query.limit);
+        let sql = format!("SELECT * FROM ledger {} ORDER BY seq LIMIT ${}", cond.sql(), cond.next_param());
+        let mut values = cond.values;
+        values.push(SqlValue::Int(Some(limit + 1)));
+        let rows = bind_all(&sql, values).fetch_all(&self.pool).await?;
+        let items = rows.iter().map(ledger_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(page_by_seq(items, limit, |r| r.seq))
+    }
+
+    async fn stock(&self, query: &StockQuery) -> Result<Vec<StockLevel>, StoreError> {
+        let mut cond = Conditions::default();
+        cond.add_opt_text("location_id", &query.location_id);
+        cond.add_opt_text("product_id", &query.product_id);
+        let sql = format!(
+            "SELECT location_id, product_id, CAST(SUM(on_hand_delta) AS BIGINT) AS on_hand, \
+             CAST(SUM(reserved_delta) AS BIGINT) AS reserved FROM ledger {} \
+             GROUP BY location_id, product_id ORDER BY location_id, product_id LIMIT ${}",
+            cond.sql(),
+            cond.next_param()
+        );
+        let mut values = cond.values;
+        values.push(SqlValue::Int(Some(i64::from(query.limit.clamp(1, 100_000)))));
+        let rows = bind_all(&sql, values).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let on_hand: i64 = r.try_get("on_hand")?;
+                let reserved: i64 = r.try_get("reserved")?;
+                Ok(StockLevel {
+                    location_id: r.try_get("location_id")?,
+                    product_id: r.try_get("product_id")?,
+                    on_hand,
+                    reserved,
+                    available: on_hand - reserved,
+                })
+            })
+            .collect()
+    }
+
+    async fn outbox_append(&self, record: &OutboxWrite) -> Result<u64, StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        self.lock_outbox(&mut tx).await?;
+        self.write_outbox(&mut tx, std::slice::from_ref(record)).await?;
+        let seq: i64 = sqlx::query("SELECT seq FROM outbox WHERE event_id = $1")
+            .bind(record.event_id.clone())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        tx.commit().await?;
+        Ok(seq as u64)
+    }
+
+    async fn outbox_after(&self, after_seq: u64, limit: usize) -> Result<Vec<OutboxRecord>, StoreError> {
+        let rows = sqlx::query("SELECT seq, event_id, topic, payload, occurred_at FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after_seq as i64)
+            .bind(limit.clamp(1, 10_000) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let payload: String = r.try_get("payload")?;
+                Ok(OutboxRecord {
+                    seq: r.try_get::<i64, _>("seq")? as u64,
+                    record: OutboxWrite {
+                        event_id: r.try_get("event_id")?,
+                        topic: r.try_get("topic")?,
+                        payload: serde_json::from_str(&payload)
+                            .map_err(|e| StoreError::Corrupt { table: "outbox", message: e.to_string() })?,
+                        occurred_at_ms: r.try_get("occurred_at")?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn consumer_offset(&self, consumer: &str) -> Result<u64, StoreError> {
+        let row = sqlx::query("SELECT seq FROM bus_offsets WHERE consumer = $1")
+            .bind(consumer.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0) as u64)
+    }
+
+    async fn commit_offset(&self, consumer: &str, seq: u64) -> Result<(), StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO bus_offsets (consumer, seq) VALUES ($1, $2) ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq \
+             WHERE bus_offsets.seq < excluded.seq",
+        )
+        .bind(consumer.to_string())
+        .bind(seq as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn idempotency_get(&self, key: &str) -> Result<Option<IdempotentResponse>, StoreError> {
+        let row = sqlx::query("SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE key = $1")
+            .bind(key.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(IdempotentResponse {
+                request_hash: r.try_get("request_hash")?,
+                status: r.try_get::<i64, _>("status")? as u16,
+                body: r.try_get("body")?,
+                created_at_ms: r.try_get("created_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn idempotency_put(&self, key: &str, response: &IdempotentResponse) -> Result<bool, StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        let n = sqlx::query(
+            "INSERT INTO idempotency_keys (key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(key.to_string())
+        .bind(response.request_hash.clone())
+        .bind(i64::from(response.status))
+        .bind(response.body.clone())
+        .bind(response.created_at_ms)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO users (username, display_name, role, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role, \
+             password_hash = excluded.password_hash, disabled = excluded.disabled",
+        )
+        .bind(user.username.clone())
+        .bind(user.display_name.clone())
+        .bind(user.role.clone())
+        .bind(user.password_hash.clone())
+        .bind(i64::from(user.disabled))
+        .bind(user.created_at_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM users WHERE username = $1").bind(username.to_string()).fetch_optional(&self.pool).await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM users ORDER BY username").fetch_all(&self.pool).await?;
+        rows.iter().map(user_from_row).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_rows_consecutively() {
+        assert_eq!(placeholders(2, 3, 1), "($1,$2,$3),($4,$5,$6)");
+        assert_eq!(placeholders(1, 1, 5), "($5)");
+    }
+
+    #[test]
+    fn redact_hides_passwords() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite://data/retail.db"), "sqlite://data/retail.db");
+    }
+}

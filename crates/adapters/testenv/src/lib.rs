@@ -1,0 +1,40 @@
+//! Where the adapter conformance suites find their real backend servers.
+//!
+//! Policy (one place, used by every adapter crate): a backend suite reads its
+//! `RETAIL_TEST_*_URL` variable. Without it the suite prints that it was skipped
+//! and returns; when `CI=true` a missing variable is a failure instead, so a CI
+//! run can never pass while silently skipping PostgreSQL, Redis or NATS.
+
+/// The backend URL from `var`, or `None` (with a printed skip notice) when it is
+/// unset outside CI. Panics under `CI=true` when the variable is missing.
+pub fn backend_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.trim().is_empty() => {
+            println!("backend suite: {var} = {url}");
+            Some(url)
+        }
+        _ if in_ci() => panic!("{var} is not set but CI=true: backend suites must run in CI"),
+        _ => {
+            println!("SKIPPED backend suite: {var} is not set");
+            None
+        }
+    }
+}
+
+/// True when running under CI (`CI=true` or `CI=1`).
+pub fn in_ci() -> bool {
+    matches!(std::env::var("CI").as_deref(), Ok("true") | Ok("1"))
+}
+
+/// A name unique to this process and call, for isolating test data (keys,
+/// streams, schemas) on shared servers.
+pub fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}_{}_{}_{n}", std::process::id(), nanos % 1_000_000_000)
+}
