@@ -1,14 +1,17 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! The service layer of the retail platform: configuration, wiring of the
+//! storage, cache and bus adapters, and the operations that the HTTP API and the
+//! CLI share (so both behave the same and handlers stay thin).
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod cells;
+pub mod config;
+pub mod demo;
+pub mod ids;
+pub mod import;
+pub mod platform;
+pub mod service;
+pub mod testing;
+pub mod users;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use config::Config;
+pub use platform::{Health, Platform, PlatformError};
+pub use service::{ServiceError, ServiceResult};

@@ -1,3 +1,321 @@
-fn main() {
-    println!("Hello, world!");
+//! `retail`: the platform's single binary.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use retail_app::import::{ImportFormat, ImportKind, ImportOptions};
+use retail_app::users::{Role, generate_password, put_user};
+use retail_app::{Config, Platform};
+
+#[derive(Parser)]
+#[command(name = "retail", version, about = "AI platform for supermarket chains and online shops", propagate_version = true)]
+struct Cli {
+    /// Configuration file (default: ./retail.toml when present).
+    #[arg(long, global = true, env = "RETAIL_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options of every command that opens the platform.
+#[derive(Args, Clone)]
+struct ServiceArgs {
+    /// Folder of the embedded database [default: ./data]
+    #[arg(long, env = "RETAIL_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL URL for the scale-out mode (default: embedded SQLite).
+    #[arg(long, env = "RETAIL_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "RETAIL_BIND")]
+    bind: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API server.
+    Serve {
+        #[command(flatten)]
+        service: ServiceArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Generate the demo retail world, load it and serve it.
+    Demo {
+        #[command(flatten)]
+        service: ServiceArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+        #[arg(long, default_value_t = 20)]
+        stores: usize,
+        #[arg(long, default_value_t = 2000)]
+        skus: usize,
+        #[arg(long, default_value_t = 20_000)]
+        customers: usize,
+        #[arg(long, default_value_t = 730)]
+        days: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Only build the data; do not start the server.
+        #[arg(long)]
+        no_serve: bool,
+        /// Delete the embedded database first and generate afresh.
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Import a csv or jsonl file (streamed; all or nothing unless --partial).
+    Import {
+        #[command(flatten)]
+        service: ServiceArgs,
+        /// locations, categories, products, customers, suppliers, orders, purchase_orders, receipts, kb_articles, events, movements
+        kind: String,
+        file: PathBuf,
+        /// csv or jsonl [default: from the file extension]
+        #[arg(long)]
+        format: Option<String>,
+        /// Write the good rows and report the bad ones instead of refusing the file.
+        #[arg(long)]
+        partial: bool,
+    },
+    /// Apply database migrations (also done automatically on start).
+    Migrate {
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
+    /// Manage console users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user or reset their role and password; prints a generated password once.
+    Add {
+        #[command(flatten)]
+        service: ServiceArgs,
+        name: String,
+        /// admin, analyst, merchandiser, planner, agent or marketer
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users and their roles.
+    List {
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
+}
+
+fn load_config(cli_config: Option<&PathBuf>, service: &ServiceArgs, serve: Option<&ServeArgs>) -> Result<Config> {
+    let mut config = Config::load(cli_config.map(PathBuf::as_path))?;
+    if let Some(d) = &service.data_dir {
+        config.data_dir = d.clone();
+    }
+    if let Some(u) = &service.database_url {
+        config.database_url = u.clone();
+    }
+    if let Some(b) = serve.and_then(|s| s.bind.clone()) {
+        config.bind = b;
+    }
+    Ok(config)
+}
+
+async fn open(config: Config) -> Result<Platform> {
+    Platform::open(config).await.context("cannot open the platform")
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RETAIL_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let cfg = cli.config.as_ref();
+    match cli.command {
+        Command::Serve { service, serve } => {
+            let platform = open(load_config(cfg, &service, Some(&serve))?).await?;
+            serve_until_signal(platform).await
+        }
+        Command::Demo { service, serve, stores, skus, customers, days, seed, no_serve, reset } => {
+            let config = load_config(cfg, &service, Some(&serve))?;
+            if reset {
+                reset_embedded(&config)?;
+            }
+            let platform = open(config).await?;
+            let demo = retail_demo::DemoConfig { stores, skus, customers, days, seed };
+            run_demo(&platform, demo).await?;
+            if no_serve { Ok(()) } else { serve_until_signal(platform).await }
+        }
+        Command::Import { service, kind, file, format, partial } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            run_import(&platform, &kind, &file, format.as_deref(), partial).await
+        }
+        Command::Migrate { service } => {
+            let config = load_config(cfg, &service, None)?;
+            let url = config.effective_database_url();
+            let platform = open(config).await?;
+            println!("database {} is up to date", redact(&url));
+            platform.shutdown().await;
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { service, name, role, password_stdin } } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}; one of {}", Role::ALL.map(Role::as_str).join(", "))
+            })?;
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (generate_password(), true)
+            };
+            put_user(&platform, &name, role, &password).await?;
+            if generated {
+                println!("user {name} ({}) password: {password}", role.as_str());
+            } else {
+                println!("user {name} ({}) saved", role.as_str());
+            }
+            Ok(())
+        }
+        Command::User { command: UserCommand::List { service } } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            for u in platform.store.list_users().await? {
+                println!("{}\t{}{}", u.username, u.role, if u.disabled { "\t(disabled)" } else { "" });
+            }
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", retail_web::openapi_document().to_pretty_json()?);
+            Ok(())
+        }
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}***{}", &url[..s + 3], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+fn reset_embedded(config: &Config) -> Result<()> {
+    if !config.database_url.is_empty() {
+        bail!("--reset only deletes the embedded database; drop the PostgreSQL database yourself");
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let path = config.data_dir.join(format!("retail.db{suffix}"));
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot delete {}", path.display())),
+        }
+    }
+    Ok(())
+}
+
+fn bar(len: u64, template: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(ProgressStyle::with_template(template).expect("valid progress template").progress_chars("=> "));
+    pb.enable_steady_tick(Duration::from_millis(200));
+    pb
+}
+
+async fn run_demo(platform: &Platform, demo: retail_demo::DemoConfig) -> Result<()> {
+    if retail_app::demo::has_data(platform).await? {
+        eprintln!("the store already holds data; serving it as it is (use --reset to generate afresh)");
+        return Ok(());
+    }
+    eprintln!(
+        "generating the demo world: {} stores, {} SKUs, {} customers, {} days (seed {})",
+        demo.stores, demo.skus, demo.customers, demo.days, demo.seed
+    );
+    let pb = bar(demo.days as u64, "{spinner} [{elapsed_precise}] {bar:40} day {pos}/{len} · {msg}");
+    let summary = retail_app::demo::load_demo(platform, demo, |p| {
+        pb.set_position(p.days_done);
+        pb.set_message(format!("{} rows", p.rows));
+    })
+    .await?;
+    pb.finish_and_clear();
+    let a = &summary.applied;
+    eprintln!(
+        "demo world loaded in {:.1} s: {} locations, {} products, {} customers, {} documents, {} ledger rows, {} events",
+        summary.seconds, summary.locations, summary.products, summary.customers, a.inserted, a.ledger_rows, a.events
+    );
+    let password = generate_password();
+    put_user(platform, "admin", Role::Admin, &password).await?;
+    eprintln!("admin login: admin / {password}");
+    Ok(())
+}
+
+async fn run_import(platform: &Platform, kind: &str, file: &PathBuf, format: Option<&str>, partial: bool) -> Result<()> {
+    let kind = ImportKind::parse(kind)
+        .with_context(|| format!("unknown kind {kind:?}; one of {}", ImportKind::names().join(", ")))?;
+    let format = match format {
+        Some(f) => ImportFormat::parse(f).with_context(|| format!("unknown format {f:?}; csv or jsonl"))?,
+        None => ImportFormat::from_path(file)
+            .with_context(|| format!("{}: cannot tell the format from the extension; pass --format csv|jsonl", file.display()))?,
+    };
+    let reader = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let size = reader.metadata().map(|m| m.len()).unwrap_or(0);
+    let pb = bar(size, "{spinner} [{elapsed_precise}] {bar:40} {bytes}/{total_bytes} · {msg}");
+    let progress_bar = pb.clone();
+    let progress: retail_app::import::ProgressFn = Arc::new(move |p| {
+        progress_bar.set_position(p.bytes);
+        progress_bar.set_message(format!("{} records", p.records));
+    });
+    let options = ImportOptions { partial, ..ImportOptions::new(format) };
+    let report = retail_app::import::import(platform, kind, Box::new(reader), options, progress).await?;
+    pb.finish_and_clear();
+    for e in &report.errors {
+        let field = e.field.as_deref().map(|f| format!(" {f}:")).unwrap_or_default();
+        eprintln!("{}:{}:{field} {}", file.display(), e.line, e.message);
+    }
+    if report.error_count > report.errors.len() as u64 {
+        eprintln!("… and {} more errors", report.error_count - report.errors.len() as u64);
+    }
+    println!("{}", serde_json::to_string(&report)?);
+    if report.error_count > 0 && !partial {
+        bail!("{}: {} bad rows; nothing was imported", file.display(), report.error_count);
+    }
+    Ok(())
+}
+
+async fn serve_until_signal(platform: Platform) -> Result<()> {
+    let platform = Arc::new(platform);
+    let bind = platform.config.bind.clone();
+    let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    eprintln!("serving on http://{addr}  (API docs: http://{addr}/docs)");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    retail_web::serve(platform.clone(), listener, shutdown).await?;
+    if let Ok(platform) = Arc::try_unwrap(platform) {
+        platform.shutdown().await;
+    }
+    Ok(())
 }

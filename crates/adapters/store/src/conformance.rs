@@ -94,6 +94,7 @@ pub async fn run_all(store: &dyn Store) {
     upserts_are_idempotent_on_external_ids(store).await;
     listing_pages_searches_and_filters(store).await;
     rejected_writes_change_nothing(store).await;
+    bulk_writes_are_all_or_nothing(store).await;
     orders_round_trip(store).await;
     events_deduplicate_and_page(store).await;
     stock_is_derived_from_the_ledger(store).await;
@@ -225,6 +226,31 @@ async fn rejected_writes_change_nothing(store: &dyn Store) {
     let mut w = WriteSet::default();
     w.upsert(&[category("parent"), Category { parent_id: Some("parent".into()), ..category("child") }]);
     store.apply(w).await.expect("a reference to a document in the same write is satisfied");
+}
+
+async fn bulk_writes_are_all_or_nothing(store: &dyn Store) {
+    let mut bulk = store.begin_bulk().await.unwrap();
+    let mut w = WriteSet::default();
+    w.upsert(&[category("bulk-a")]);
+    bulk.apply(w).await.unwrap();
+    let mut bad = WriteSet::default();
+    bad.upsert(&[product("BULK1", "no-such", "x")]);
+    assert!(bulk.apply(bad).await.is_err(), "a refused set inside a bulk write is reported");
+    let mut w = WriteSet::default();
+    w.upsert(&[product("BULK2", "bulk-a", "批量")]);
+    bulk.apply(w).await.expect("the transaction stays usable after a refused set");
+    drop(bulk);
+    assert!(store.get_doc(EntityKind::Category, "bulk-a").await.unwrap().is_none(), "dropping a bulk write rolls it back");
+
+    let mut bulk = store.begin_bulk().await.unwrap();
+    let mut w = WriteSet::default();
+    w.upsert(&[category("bulk-a")]);
+    bulk.apply(w).await.unwrap();
+    let mut w = WriteSet::default();
+    w.upsert(&[product("BULK2", "bulk-a", "批量")]);
+    bulk.apply(w).await.expect("a later set sees what an earlier set of the same bulk wrote");
+    bulk.commit().await.unwrap();
+    assert!(store.get_doc(EntityKind::Product, "BULK2").await.unwrap().is_some());
 }
 
 async fn orders_round_trip(store: &dyn Store) {
@@ -375,6 +401,12 @@ async fn idempotency_keys_and_users(store: &dyn Store) {
 }
 
 async fn deletes(store: &dyn Store) {
+    let err = store.delete_doc(EntityKind::Category, "dairy").await.unwrap_err();
+    assert!(matches!(err, StoreError::InUse { by: "products", .. }), "a category with products stays: {err}");
+    let err = store.delete_doc(EntityKind::Product, "P01").await.unwrap_err();
+    assert!(matches!(err, StoreError::InUse { .. }), "a product with history stays: {err}");
+    assert!(store.get_doc(EntityKind::Product, "P01").await.unwrap().is_some());
+    assert!(store.delete_doc(EntityKind::Product, "P25").await.unwrap(), "an unreferenced product can go");
     assert!(store.delete_doc(EntityKind::Order, "O-1").await.unwrap());
     assert!(!store.delete_doc(EntityKind::Order, "O-1").await.unwrap(), "deleting twice reports absence");
     assert!(store.get_doc(EntityKind::Order, "O-1").await.unwrap().is_none());

@@ -25,6 +25,16 @@ pub use writes::Stored;
 use async_trait::async_trait;
 use retail_domain::{EntityKind, StockLevel};
 
+/// A transaction spanning several write sets.
+#[async_trait]
+pub trait BulkWrite: Send {
+    /// Applies one write set inside the transaction; a refused set (unknown
+    /// reference, repeated id) changes nothing and leaves the transaction usable.
+    async fn apply(&mut self, writes: WriteSet) -> Result<Applied, StoreError>;
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
 /// The platform's storage interface. Object safe: used as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store: Send + Sync {
@@ -39,6 +49,10 @@ pub trait Store: Send + Sync {
     /// Applies a write set atomically. Fails without changing anything when a
     /// reference is unknown or a document id repeats within the set.
     async fn apply(&self, writes: WriteSet) -> Result<Applied, StoreError>;
+
+    /// Opens one transaction for many write sets (an all-or-nothing file import):
+    /// nothing is visible until [`BulkWrite::commit`]; dropping it rolls back.
+    async fn begin_bulk(&self) -> Result<Box<dyn BulkWrite>, StoreError>;
 
     async fn get_doc(&self, kind: EntityKind, external_id: &str) -> Result<Option<StoredDoc>, StoreError>;
 

@@ -154,6 +154,28 @@ static SPECS: [TableSpec; 9] = [
     },
 ];
 
+/// The `(table, column)` pairs that hold references to `kind`: a record that is
+/// still referenced cannot be deleted.
+pub fn referenced_from(kind: EntityKind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        EntityKind::Category => &[("products", "category_id"), ("categories", "parent_id")],
+        EntityKind::Product => &[("order_lines", "product_id"), ("ledger", "product_id"), ("events", "product_id")],
+        EntityKind::Location => &[
+            ("ledger", "location_id"),
+            ("orders", "location_id"),
+            ("customers", "home_location_id"),
+            ("purchase_orders", "location_id"),
+            ("receipts", "location_id"),
+        ],
+        EntityKind::Customer => &[("orders", "customer_id")],
+        EntityKind::Supplier => &[("products", "supplier_id"), ("purchase_orders", "supplier_id")],
+        EntityKind::PurchaseOrder => &[("receipts", "purchase_order_id")],
+        // A receipt's goods are in the ledger for good; stock is corrected with an adjustment.
+        EntityKind::GoodsReceipt => &[("ledger", "reference")],
+        EntityKind::Order | EntityKind::KbArticle => &[],
+    }
+}
+
 pub fn table_spec(kind: EntityKind) -> &'static TableSpec {
     SPECS.iter().find(|s| s.kind == kind).expect("every entity kind has a table spec")
 }

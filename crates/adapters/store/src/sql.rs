@@ -4,7 +4,7 @@
 //! code branches on [`Backend`] in this file only.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -13,12 +13,12 @@ use serde_json::Value;
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyPool, Connection, Executor, Row, Transaction};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::migrate::{checksum, migrations, statements};
-use crate::schema::{ColumnType, TableSpec, table_spec};
+use crate::schema::{ColumnType, TableSpec, referenced_from, table_spec};
 use crate::types::*;
-use crate::Store;
+use crate::{BulkWrite, Store};
 
 /// A bound value. Nulls carry their type because PostgreSQL types parameters.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ pub struct SqlStore {
     backend: Backend,
     /// SQLite has one writer at a time; taking turns here, rather than in SQLite's
     /// busy loop, avoids lock-upgrade deadlocks between deferred transactions.
-    write_lock: Mutex<()>,
+    write_lock: Arc<Mutex<()>>,
 }
 
 /// Opens a store. `url` is `sqlite://PATH` (created if missing, WAL on) or
@@ -123,7 +123,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlStore, StoreE
         backend: backend.as_str(),
         message: format!("{}: {e}", redact(&url)),
     })?;
-    Ok(SqlStore { pool, backend, write_lock: Mutex::new(()) })
+    Ok(SqlStore { pool, backend, write_lock: Arc::new(Mutex::new(())) })
 }
 
 /// The URL without its password, for messages.
@@ -138,18 +138,66 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// A bulk transaction; holds the SQLite write turn until it ends.
+struct SqlBulk {
+    store: SqlStore,
+    tx: Transaction<'static, Any>,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+#[async_trait]
+impl BulkWrite for SqlBulk {
+    async fn apply(&mut self, writes: WriteSet) -> Result<Applied, StoreError> {
+        self.store.apply_in(&mut self.tx, writes).await
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        Ok(self.tx.commit().await?)
+    }
+}
+
 impl SqlStore {
+    /// Another handle on the same pool and write turn (cheap: both are shared).
+    fn clone_handle(&self) -> SqlStore {
+        SqlStore { pool: self.pool.clone(), backend: self.backend, write_lock: self.write_lock.clone() }
+    }
+
     /// The connection pool, for adapters that share this database.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    async fn begin_write(&self) -> Result<(Option<tokio::sync::MutexGuard<'_, ()>>, Transaction<'static, Any>), StoreError> {
+    async fn begin_write(&self) -> Result<(Option<OwnedMutexGuard<()>>, Transaction<'static, Any>), StoreError> {
         let guard = match self.backend {
-            Backend::Sqlite => Some(self.write_lock.lock().await),
+            Backend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
             Backend::Postgres => None,
         };
         Ok((guard, self.pool.begin().await?))
+    }
+
+    /// Everything `apply` does, inside a caller's transaction. Checks come first,
+    /// so a refused write set has written nothing.
+    async fn apply_in(&self, tx: &mut Transaction<'static, Any>, writes: WriteSet) -> Result<Applied, StoreError> {
+        let mut seen: HashMap<(EntityKind, &str), usize> = HashMap::new();
+        for (i, d) in writes.docs.iter().enumerate() {
+            if let Some(first) = seen.insert((d.kind, d.external_id.as_str()), i) {
+                return Err(StoreError::DuplicateId { kind: d.kind, id: d.external_id.clone(), first, second: i });
+            }
+        }
+        if !writes.outbox.is_empty() {
+            self.lock_outbox(tx).await?;
+        }
+        let missing = self.missing_references(tx, &writes).await?;
+        if !missing.is_empty() {
+            return Err(StoreError::UnknownReferences(missing));
+        }
+        let mut applied = Applied::default();
+        self.write_docs(tx, &writes.docs, &mut applied).await?;
+        self.write_order_lines(tx, &writes).await?;
+        self.write_ledger(tx, &writes.ledger, &mut applied).await?;
+        self.write_events(tx, &writes.events, &mut applied).await?;
+        self.write_outbox(tx, &writes.outbox).await?;
+        Ok(applied)
     }
 
     /// On PostgreSQL, outbox writers take turns so that sequence order is commit
@@ -543,28 +591,15 @@ impl Store for SqlStore {
     }
 
     async fn apply(&self, writes: WriteSet) -> Result<Applied, StoreError> {
-        let mut seen: HashMap<(EntityKind, &str), usize> = HashMap::new();
-        for (i, d) in writes.docs.iter().enumerate() {
-            if let Some(first) = seen.insert((d.kind, d.external_id.as_str()), i) {
-                return Err(StoreError::DuplicateId { kind: d.kind, id: d.external_id.clone(), first, second: i });
-            }
-        }
         let (_guard, mut tx) = self.begin_write().await?;
-        if !writes.outbox.is_empty() {
-            self.lock_outbox(&mut tx).await?;
-        }
-        let missing = self.missing_references(&mut tx, &writes).await?;
-        if !missing.is_empty() {
-            return Err(StoreError::UnknownReferences(missing));
-        }
-        let mut applied = Applied::default();
-        self.write_docs(&mut tx, &writes.docs, &mut applied).await?;
-        self.write_order_lines(&mut tx, &writes).await?;
-        self.write_ledger(&mut tx, &writes.ledger, &mut applied).await?;
-        self.write_events(&mut tx, &writes.events, &mut applied).await?;
-        self.write_outbox(&mut tx, &writes.outbox).await?;
+        let applied = self.apply_in(&mut tx, writes).await?;
         tx.commit().await?;
         Ok(applied)
+    }
+
+    async fn begin_bulk(&self) -> Result<Box<dyn BulkWrite>, StoreError> {
+        let (guard, tx) = self.begin_write().await?;
+        Ok(Box::new(SqlBulk { store: self.clone_handle(), tx, _guard: guard }))
     }
 
     async fn get_doc(&self, kind: EntityKind, external_id: &str) -> Result<Option<StoredDoc>, StoreError> {
@@ -613,6 +648,12 @@ impl Store for SqlStore {
 
     async fn delete_doc(&self, kind: EntityKind, external_id: &str) -> Result<bool, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
+        for (table, column) in referenced_from(kind) {
+            let sql = format!("SELECT 1 FROM {table} WHERE {column} = $1 LIMIT 1");
+            if sqlx::query(&sql).bind(external_id.to_string()).fetch_optional(&mut *tx).await?.is_some() {
+                return Err(StoreError::InUse { kind, id: external_id.to_string(), by: table });
+            }
+        }
         let sql = format!("DELETE FROM {} WHERE external_id = $1", table_spec(kind).table);
         let n = sqlx::query(&sql).bind(external_id.to_string()).execute(&mut *tx).await?.rows_affected();
         if kind == EntityKind::Order {

@@ -28,6 +28,9 @@ pub enum StoreError {
     /// The same document id twice in one write.
     #[error("duplicate {} id '{id}' in one write (items {first} and {second})", .kind.noun())]
     DuplicateId { kind: EntityKind, id: String, first: usize, second: usize },
+    /// A delete of a record that others still point at.
+    #[error("{} '{id}' is still referenced from {by}", .kind.noun())]
+    InUse { kind: EntityKind, id: String, by: &'static str },
     /// A cursor that this store did not hand out.
     #[error("invalid cursor")]
     InvalidCursor,
@@ -116,7 +119,7 @@ impl WriteSet {
 }
 
 /// What a write set changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Applied {
     pub inserted: u64,
     pub updated: u64,
@@ -183,7 +186,7 @@ pub struct EventQuery {
     pub limit: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StoredEvent {
     pub seq: i64,
     #[serde(flatten)]
@@ -201,7 +204,7 @@ pub struct LedgerQuery {
     pub limit: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StoredLedgerRow {
     pub seq: i64,
     pub movement_id: Option<String>,

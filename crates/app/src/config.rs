@@ -1,0 +1,145 @@
+//! Layered configuration: built-in defaults (the embedded mode) → `retail.toml`
+//! → `RETAIL_*` environment variables → command-line flags (applied by the CLI).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// Folder for the embedded database and other local state.
+    pub data_dir: PathBuf,
+    /// `postgres://…` for the scale-out mode; empty means SQLite under `data_dir`.
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// `redis://…`; empty means the in-process cache.
+    pub redis_url: String,
+    pub cache_max_entries: u64,
+    /// `nats://…`; empty means the in-process bus over the outbox table.
+    pub nats_url: String,
+    /// JetStream stream that carries the platform's events; its subjects are
+    /// `<stream in lower case>.<topic>`.
+    pub nats_stream: String,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Largest number of items in one batch request.
+    pub max_batch_items: usize,
+    /// Where `retail eval` finds public data sets.
+    pub eval_data: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: String::new(),
+            database_max_connections: 8,
+            redis_url: String::new(),
+            cache_max_entries: 100_000,
+            nats_url: String::new(),
+            nats_stream: "RETAIL".into(),
+            max_body_bytes: 16 * 1024 * 1024,
+            max_batch_items: 10_000,
+            eval_data: PathBuf::from("../shared/data"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+}
+
+impl Config {
+    /// Defaults, then `file` (or `./retail.toml` when present), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => Self::from_file(path)?,
+            None if Path::new("retail.toml").exists() => Self::from_file(Path::new("retail.toml"))?,
+            None => Self::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        Ok(config)
+    }
+
+    fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Read { path: path.display().to_string(), message: e.to_string() })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })
+    }
+
+    /// Overrides fields from `RETAIL_<FIELD>` variables, e.g. `RETAIL_DATABASE_URL`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn num<T: std::str::FromStr>(var: &str, v: String) -> Result<T, ConfigError> {
+            v.trim().parse().map_err(|_| ConfigError::Env { var: var.into(), message: format!("{v:?} is not a number") })
+        }
+        let set = |var: &str, apply: &mut dyn FnMut(String) -> Result<(), ConfigError>| match get(var) {
+            Some(v) => apply(v),
+            None => Ok(()),
+        };
+        set("RETAIL_BIND", &mut |v| Ok(self.bind = v))?;
+        set("RETAIL_DATA_DIR", &mut |v| Ok(self.data_dir = v.into()))?;
+        set("RETAIL_DATABASE_URL", &mut |v| Ok(self.database_url = v))?;
+        set("RETAIL_DATABASE_MAX_CONNECTIONS", &mut |v| Ok(self.database_max_connections = num("RETAIL_DATABASE_MAX_CONNECTIONS", v)?))?;
+        set("RETAIL_REDIS_URL", &mut |v| Ok(self.redis_url = v))?;
+        set("RETAIL_CACHE_MAX_ENTRIES", &mut |v| Ok(self.cache_max_entries = num("RETAIL_CACHE_MAX_ENTRIES", v)?))?;
+        set("RETAIL_NATS_URL", &mut |v| Ok(self.nats_url = v))?;
+        set("RETAIL_NATS_STREAM", &mut |v| Ok(self.nats_stream = v))?;
+        set("RETAIL_MAX_BODY_BYTES", &mut |v| Ok(self.max_body_bytes = num("RETAIL_MAX_BODY_BYTES", v)?))?;
+        set("RETAIL_MAX_BATCH_ITEMS", &mut |v| Ok(self.max_batch_items = num("RETAIL_MAX_BATCH_ITEMS", v)?))?;
+        set("RETAIL_EVAL_DATA", &mut |v| Ok(self.eval_data = v.into()))?;
+        Ok(())
+    }
+
+    /// The database URL in effect: the configured one, or SQLite under the data folder.
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("retail.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// True when every backend is the embedded one.
+    pub fn is_embedded(&self) -> bool {
+        self.database_url.is_empty() && self.redis_url.is_empty() && self.nats_url.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_file_which_overrides_defaults() {
+        let mut c: Config = toml::from_str("bind = \"0.0.0.0:9000\"\nredis_url = \"redis://x\"").unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("./data"), "unset keys keep their defaults");
+        c.apply_env(|k| (k == "RETAIL_BIND").then(|| "127.0.0.1:1".to_string())).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:1");
+        assert_eq!(c.redis_url, "redis://x");
+        assert!(!c.is_embedded());
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let mut c = Config::default();
+        let err = c.apply_env(|k| (k == "RETAIL_MAX_BATCH_ITEMS").then(|| "lots".to_string())).unwrap_err();
+        assert!(err.to_string().contains("RETAIL_MAX_BATCH_ITEMS"));
+        assert!(toml::from_str::<Config>("colour = 1").is_err(), "unknown keys in retail.toml are errors");
+    }
+
+    #[test]
+    fn embedded_database_lives_in_the_data_dir() {
+        let c = Config { data_dir: "/tmp/x".into(), ..Config::default() };
+        assert_eq!(c.effective_database_url(), "sqlite:///tmp/x/retail.db");
+    }
+}

@@ -1,0 +1,234 @@
+//! The OpenAPI 3 document, built from the schemas the domain types derive. The
+//! nine entity kinds share one set of operations, so their paths come from one
+//! generic function rather than nine hand-written copies.
+
+use retail_app::import::ImportReport;
+use retail_domain::{
+    BehaviourEvent, Category, Customer, Entity, GoodsReceipt, KbArticle, Location, Movement, Order, Product, PurchaseOrder,
+    StockLevel, Supplier,
+};
+use retail_store::{Applied, StoredEvent, StoredLedgerRow};
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required, ResponseBuilder,
+    Schema,
+};
+use utoipa::ToSchema;
+
+use crate::error::Problem;
+use crate::routes::StatusChange;
+
+fn schema_ref<T: ToSchema>() -> RefOr<Schema> {
+    Ref::from_schema_name(T::name()).into()
+}
+
+fn array_of(item: RefOr<Schema>) -> RefOr<Schema> {
+    ArrayBuilder::new().items(item).build().into()
+}
+
+fn page_of(item: RefOr<Schema>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .property("items", array_of(item))
+        .required("items")
+        .property("next_cursor", ObjectBuilder::new().schema_type(Type::String).description(Some("Pass as `cursor` for the next page; absent on the last.")))
+        .build()
+        .into()
+}
+
+fn json(schema: RefOr<Schema>) -> utoipa::openapi::Content {
+    ContentBuilder::new().schema(Some(schema)).build()
+}
+
+fn ok(description: &str, schema: RefOr<Schema>) -> utoipa::openapi::Response {
+    ResponseBuilder::new().description(description).content("application/json", json(schema)).build()
+}
+
+fn problem(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new().description(description).content("application/problem+json", json(schema_ref::<Problem>())).build()
+}
+
+fn body(schema: RefOr<Schema>, content_type: &str) -> utoipa::openapi::request_body::RequestBody {
+    RequestBodyBuilder::new().content(content_type, json(schema)).required(Some(Required::True)).build()
+}
+
+fn param(name: &str, location: ParameterIn, description: &str, required: bool) -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(location)
+        .description(Some(description))
+        .required(if required { Required::True } else { Required::False })
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build()
+}
+
+fn op(tag: &str, id: &str, summary: &str) -> OperationBuilder {
+    OperationBuilder::new().tag(tag).operation_id(Some(id)).summary(Some(summary))
+}
+
+fn idempotency_header() -> utoipa::openapi::path::Parameter {
+    param("Idempotency-Key", ParameterIn::Header, "Retries with the same key and body return the first response.", false)
+}
+
+fn paging(b: OperationBuilder) -> OperationBuilder {
+    b.parameter(param("cursor", ParameterIn::Query, "Cursor from the previous page.", false))
+        .parameter(param("limit", ParameterIn::Query, "Page size, 1 to 1000 (default 50).", false))
+}
+
+/// List, upsert, batch upsert, get, replace and delete for one entity kind.
+fn entity_paths<T: Entity + ToSchema>(mut paths: PathsBuilder, filters: &[&str]) -> PathsBuilder {
+    let plural = T::KIND.plural();
+    let noun = T::KIND.noun();
+    let tag = plural;
+    let one = schema_ref::<T>();
+    let mut list = paging(op(tag, &format!("list_{plural}"), &format!("List {plural}")))
+        .parameter(param("q", ParameterIn::Query, "Case-insensitive text search (id, names, …).", false));
+    for f in filters {
+        list = list.parameter(param(f, ParameterIn::Query, &format!("Only {plural} whose {f} equals this."), false));
+    }
+    let list = list.response("200", ok("A page", page_of(one.clone()))).response("400", problem("Bad query"));
+    let create = op(tag, &format!("upsert_{noun}").replace(' ', "_"), &format!("Create or replace a {noun} by its external_id"))
+        .parameter(idempotency_header())
+        .request_body(Some(body(one.clone(), "application/json")))
+        .response("201", ok("Created", one.clone()))
+        .response("200", ok("Replaced or unchanged", one.clone()))
+        .response("400", problem("Malformed JSON"))
+        .response("422", problem("Invalid fields or unknown references"));
+    paths = paths.path(format!("/api/v1/{plural}"), {
+        let mut item = PathItem::new(HttpMethod::Get, list);
+        item.post = Some(create.build());
+        item
+    });
+    let batch = op(tag, &format!("batch_{plural}"), &format!("Create or replace many {plural}, all or nothing"))
+        .parameter(idempotency_header())
+        .request_body(Some(body(array_of(one.clone()), "application/json")))
+        .response("200", ok("What changed", schema_ref::<Applied>()))
+        .response("413", problem("Too many items or too large"))
+        .response("422", problem("Invalid items; nothing was written"));
+    paths = paths.path(format!("/api/v1/{plural}/batch"), PathItem::new(HttpMethod::Post, batch));
+    let id = || param("id", ParameterIn::Path, &format!("The {noun}'s external id"), true);
+    let get = op(tag, &format!("get_{noun}").replace(' ', "_"), &format!("Get one {noun}"))
+        .parameter(id())
+        .response("200", ok("Found", one.clone()))
+        .response("404", problem("Not found"));
+    let put = op(tag, &format!("put_{noun}").replace(' ', "_"), &format!("Create or replace one {noun}"))
+        .parameter(id())
+        .request_body(Some(body(one.clone(), "application/json")))
+        .response("200", ok("Replaced", one.clone()))
+        .response("201", ok("Created", one))
+        .response("422", problem("Invalid, or body id differs from the path"));
+    let delete = op(tag, &format!("delete_{noun}").replace(' ', "_"), &format!("Delete one {noun}"))
+        .parameter(id())
+        .response("204", ResponseBuilder::new().description("Deleted").build())
+        .response("404", problem("Not found"))
+        .response("409", problem("Still referenced"));
+    let mut item = PathItem::new(HttpMethod::Get, get);
+    item.put = Some(put.build());
+    item.delete = Some(delete.build());
+    paths.path(format!("/api/v1/{plural}/{{id}}"), item)
+}
+
+pub fn document() -> OpenApi {
+    let mut paths = PathsBuilder::new();
+    paths = entity_paths::<Location>(paths, &["kind", "city", "active"]);
+    paths = entity_paths::<Category>(paths, &["parent_id"]);
+    paths = entity_paths::<Product>(paths, &["category_id", "brand", "status", "supplier_id"]);
+    paths = entity_paths::<Customer>(paths, &["home_location_id", "city", "tier", "phone", "email"]);
+    paths = entity_paths::<Supplier>(paths, &["active"]);
+    paths = entity_paths::<Order>(paths, &["customer_id", "location_id", "status", "channel"]);
+    paths = entity_paths::<PurchaseOrder>(paths, &["supplier_id", "location_id", "status"]);
+    paths = entity_paths::<GoodsReceipt>(paths, &["purchase_order_id", "location_id"]);
+    paths = entity_paths::<KbArticle>(paths, &["topic", "published"]);
+
+    let status = op("orders", "change_order_status", "Move an order along its lifecycle")
+        .parameter(param("id", ParameterIn::Path, "The order's external id", true))
+        .request_body(Some(body(schema_ref::<StatusChange>(), "application/json")))
+        .response("200", ok("The updated order", schema_ref::<Order>()))
+        .response("409", problem("Transition not allowed (e.g. shipped → cancelled)"));
+    paths = paths.path("/api/v1/orders/{id}/status", PathItem::new(HttpMethod::Post, status));
+
+    let post_events = op("events", "ingest_events", "Ingest a batch of behaviour events (idempotent on event_id)")
+        .parameter(idempotency_header())
+        .request_body(Some(body(array_of(schema_ref::<BehaviourEvent>()), "application/json")))
+        .response("200", ok("Stored and skipped counts", schema_ref::<Applied>()))
+        .response("422", problem("Invalid events; none stored"));
+    let mut list_events = paging(op("events", "list_events", "List behaviour events in arrival order"));
+    for f in ["customer_id", "session_id", "product_id", "kind", "since", "until"] {
+        list_events = list_events.parameter(param(f, ParameterIn::Query, &format!("Filter by {f}"), false));
+    }
+    let list_events = list_events.response("200", ok("A page", page_of(schema_ref::<StoredEvent>())));
+    let mut item = PathItem::new(HttpMethod::Get, list_events);
+    item.post = Some(post_events.build());
+    paths = paths.path("/api/v1/events", item);
+
+    let post_moves = op("inventory", "record_movements", "Record stock movements in the ledger (idempotent on movement_id)")
+        .parameter(idempotency_header())
+        .request_body(Some(body(array_of(schema_ref::<Movement>()), "application/json")))
+        .response("200", ok("Rows written and skipped", schema_ref::<Applied>()))
+        .response("422", problem("Invalid movements; none recorded"));
+    let mut list_moves = paging(op("inventory", "list_movements", "List ledger rows"));
+    for f in ["location_id", "product_id", "kind", "since", "until"] {
+        list_moves = list_moves.parameter(param(f, ParameterIn::Query, &format!("Filter by {f}"), false));
+    }
+    let list_moves = list_moves.response("200", ok("A page", page_of(schema_ref::<StoredLedgerRow>())));
+    let mut item = PathItem::new(HttpMethod::Get, list_moves);
+    item.post = Some(post_moves.build());
+    paths = paths.path("/api/v1/inventory/movements", item);
+    let stock = op("inventory", "stock", "Current stock derived from the ledger")
+        .parameter(param("location_id", ParameterIn::Query, "Location", false))
+        .parameter(param("product_id", ParameterIn::Query, "Product", false))
+        .parameter(param("limit", ParameterIn::Query, "At most this many rows (default 50)", false))
+        .response("200", ok("Stock levels", page_of(schema_ref::<StockLevel>())));
+    paths = paths.path("/api/v1/inventory/stock", PathItem::new(HttpMethod::Get, stock));
+
+    let import = op("import", "import_file", "Import a csv or jsonl file, streamed; all or nothing unless partial=true")
+        .parameter(param("kind", ParameterIn::Path, "locations, categories, products, customers, suppliers, orders, purchase_orders, receipts, kb_articles, events or movements", true))
+        .parameter(param("format", ParameterIn::Query, "csv or jsonl (or from Content-Type)", false))
+        .parameter(param("partial", ParameterIn::Query, "true: write good rows, report bad ones", false))
+        .request_body(Some(
+            RequestBodyBuilder::new()
+                .content("text/csv", ContentBuilder::new().build())
+                .content("application/x-ndjson", ContentBuilder::new().build())
+                .required(Some(Required::True))
+                .build(),
+        ))
+        .response("200", ok("Imported", schema_ref::<ImportReport>()))
+        .response("422", ok("Rejected rows (line and field each)", schema_ref::<ImportReport>()));
+    paths = paths.path("/api/v1/import/{kind}", PathItem::new(HttpMethod::Post, import));
+
+    let components = ComponentsBuilder::new()
+        .schema_from::<Location>()
+        .schema_from::<Category>()
+        .schema_from::<Product>()
+        .schema_from::<Customer>()
+        .schema_from::<Supplier>()
+        .schema_from::<Order>()
+        .schema_from::<PurchaseOrder>()
+        .schema_from::<GoodsReceipt>()
+        .schema_from::<KbArticle>()
+        .schema_from::<BehaviourEvent>()
+        .schema_from::<Movement>()
+        .schema_from::<StockLevel>()
+        .schema_from::<StoredEvent>()
+        .schema_from::<StoredLedgerRow>()
+        .schema_from::<Applied>()
+        .schema_from::<ImportReport>()
+        .schema_from::<StatusChange>()
+        .schema_from::<Problem>()
+        .build();
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Retail platform API")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Stores, catalogue, customers, orders, behaviour events, the inventory ledger, suppliers and purchasing. \
+                     Money is integer minor units with a currency; times are UTC RFC 3339. Errors are application/problem+json \
+                     with a stable `code`.",
+                )),
+        )
+        .paths(paths.build())
+        .components(Some(components))
+        .build()
+}
