@@ -1,0 +1,289 @@
+//! The REST API over a real embedded store: happy paths, and every kind of bad
+//! input from the foundation issue answered with a problem document while the
+//! stored data stays exactly as it was.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use retail_app::testing::TempPlatform;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct Api {
+    app: Router,
+    _tmp: TempPlatform,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    text: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// Asserts a problem+json answer with this status and code.
+    fn problem(&self, status: StatusCode, code: &str) -> Value {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(self.headers[header::CONTENT_TYPE], "application/problem+json");
+        let v = self.json();
+        assert_eq!(v["code"], code, "{v}");
+        assert_eq!(v["status"], status.as_u16());
+        v
+    }
+}
+
+impl Api {
+    async fn new(name: &str) -> Self {
+        let mut tmp = TempPlatform::embedded(name).await;
+        let app = retail_web::router(Arc::new(tmp.take()));
+        Self { app, _tmp: tmp }
+    }
+
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    async fn raw(&self, method: &str, uri: &str, body: impl Into<Body>, extra: &[(&str, &str)]) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri).header(header::CONTENT_TYPE, "application/json");
+        for (k, v) in extra {
+            req = req.header(*k, *v);
+        }
+        self.send(req.body(body.into()).unwrap()).await
+    }
+
+    async fn post(&self, uri: &str, body: Value) -> Reply {
+        self.raw("POST", uri, body.to_string(), &[]).await
+    }
+
+    async fn count(&self, plural: &str) -> u64 {
+        self.get("/api/v1/summary").await.json()[plural].as_u64().unwrap()
+    }
+
+    /// A store, a category and two products.
+    async fn seeded(name: &str) -> Self {
+        let api = Self::new(name).await;
+        for (uri, body) in [
+            ("/api/v1/locations", location("S1")),
+            ("/api/v1/locations", location("S2")),
+            ("/api/v1/categories", json!({"external_id": "dairy", "name": {"zh": "乳制品", "en": "Dairy"}})),
+            ("/api/v1/products", product("P1", "全脂牛奶")),
+            ("/api/v1/products", product("P2", "草莓酸奶")),
+        ] {
+            let r = api.post(uri, body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{uri}: {}", r.text);
+        }
+        api
+    }
+}
+
+fn location(id: &str) -> Value {
+    json!({"external_id": id, "kind": "store", "name": {"zh": "门店", "en": "Store"}, "lat": 31.2, "lon": 121.4})
+}
+
+fn product(id: &str, name: &str) -> Value {
+    json!({
+        "external_id": id, "name": {"zh": name, "en": "Dairy product"}, "brand": "光明", "category_id": "dairy",
+        "price": {"amount_minor": 1290, "currency": "CNY"}, "cost": {"amount_minor": 900, "currency": "CNY"},
+        "status": "active"
+    })
+}
+
+#[tokio::test]
+async fn operational_endpoints_and_docs_work_offline() {
+    let api = Api::new("ops").await;
+    assert_eq!(api.get("/healthz").await.status, StatusCode::OK);
+    let ready = api.get("/readyz").await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.json()["database"]["backend"], "sqlite");
+    let doc = api.get("/api/v1/openapi.json").await.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/api/v1/products", "/api/v1/products/{id}", "/api/v1/events", "/api/v1/inventory/stock", "/api/v1/import/{kind}"] {
+        assert!(doc["paths"].get(path).is_some(), "OpenAPI lists {path}");
+    }
+    assert!(doc["components"]["schemas"].get("Product").is_some());
+    let page = api.get("/docs").await;
+    assert!(page.text.contains("/docs/swagger-ui-bundle.js") && !page.text.contains("https://"), "docs use vendored assets");
+    let js = api.get("/docs/swagger-ui-bundle.js").await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js.text.len() > 100_000);
+    api.get("/api/v1/products").await;
+    let metrics = api.get("/metrics").await.text;
+    assert!(metrics.contains("retail_http_requests_total{method=\"GET\",route=\"/api/v1/products\",status=\"200\"} 1"), "{metrics}");
+    api.get("/nowhere").await.problem(StatusCode::NOT_FOUND, "route_not_found");
+}
+
+#[tokio::test]
+async fn entities_upsert_idempotently_and_list_with_cursors() {
+    let api = Api::seeded("crud").await;
+    let again = api.post("/api/v1/products", product("P1", "全脂牛奶")).await;
+    assert_eq!(again.status, StatusCode::OK, "same external id replaces, not duplicates");
+    assert_eq!(again.json()["version"], 1, "an identical upsert changes nothing");
+    assert_eq!(api.count("products").await, 2);
+    let got = api.get("/api/v1/products/P1").await.json();
+    assert_eq!(got["name"]["zh"], "全脂牛奶");
+    assert_eq!(got["price"]["amount_minor"], 1290);
+
+    let mut ids = Vec::new();
+    let mut uri = "/api/v1/products?limit=1".to_string();
+    loop {
+        let page = api.get(&uri).await.json();
+        ids.extend(page["items"].as_array().unwrap().iter().map(|i| i["external_id"].as_str().unwrap().to_string()));
+        match page["next_cursor"].as_str() {
+            Some(c) => uri = format!("/api/v1/products?limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(ids, ["P1", "P2"]);
+    let search = api.get("/api/v1/products?q=%E8%8D%89%E8%8E%93").await.json(); // 草莓
+    assert_eq!(search["items"].as_array().unwrap().len(), 1);
+    let filtered = api.get("/api/v1/products?brand=%E5%85%89%E6%98%8E&status=active").await.json();
+    assert_eq!(filtered["items"].as_array().unwrap().len(), 2);
+    api.get("/api/v1/products?colour=red").await.problem(StatusCode::BAD_REQUEST, "unknown_filter");
+    api.get("/api/v1/products?cursor=zz").await.problem(StatusCode::BAD_REQUEST, "invalid_cursor");
+    api.get("/api/v1/products?limit=5000").await.problem(StatusCode::BAD_REQUEST, "invalid_query");
+    api.get("/api/v1/products/NOPE").await.problem(StatusCode::NOT_FOUND, "not_found");
+
+    let put = api.raw("PUT", "/api/v1/products/P9", product("P1", "x").to_string(), &[]).await;
+    put.problem(StatusCode::UNPROCESSABLE_ENTITY, "id_mismatch");
+    let del = api.raw("DELETE", "/api/v1/categories/dairy", "", &[]).await;
+    del.problem(StatusCode::CONFLICT, "in_use");
+    assert_eq!(api.raw("DELETE", "/api/v1/products/P2", "", &[]).await.status, StatusCode::NO_CONTENT);
+    api.get("/api/v1/products/P2").await.problem(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_problem_and_changes_nothing() {
+    let api = Api::seeded("bad-input").await;
+    let before = api.get("/api/v1/summary").await.text;
+    let stock_before = api.get("/api/v1/inventory/stock?location_id=S1").await.text;
+
+    api.raw("POST", "/api/v1/products", "{\"external_id\": \"P3\",", &[]).await.problem(StatusCode::BAD_REQUEST, "malformed_json");
+    let mut wrong_type = product("P3", "x");
+    wrong_type["price"]["amount_minor"] = json!("twelve");
+    api.post("/api/v1/products", wrong_type).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let mut bad_enum = product("P3", "x");
+    bad_enum["status"] = json!("sold_out");
+    let v = api.post("/api/v1/products", bad_enum).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    assert!(v["detail"].as_str().unwrap().contains("sold_out"));
+    let mut unknown_field = product("P3", "x");
+    unknown_field["colour"] = json!("red");
+    api.post("/api/v1/products", unknown_field).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let mut negative = product("P3", "x");
+    negative["price"]["amount_minor"] = json!(-100);
+    let v = api.post("/api/v1/products", negative).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(v["errors"][0]["field"], "[0].price.amount_minor");
+    let mut orphan = product("P3", "x");
+    orphan["category_id"] = json!("nowhere");
+    let v = api.post("/api/v1/products", orphan).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "unknown_reference");
+    assert_eq!(v["errors"][0]["field"], "[0].category_id");
+    let dupes = json!([product("P3", "a"), product("P3", "b")]);
+    api.post("/api/v1/products/batch", dupes).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "duplicate_id");
+    let half_bad = json!([product("P4", "ok"), {"external_id": "P5"}]);
+    api.post("/api/v1/products/batch", half_bad).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    api.raw("POST", "/api/v1/products", vec![b'{', 0xff, 0xfe, b'}'], &[]).await.problem(StatusCode::BAD_REQUEST, "malformed_json");
+    api.raw("POST", "/api/v1/products", "x".repeat(17 * 1024 * 1024), &[]).await.problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    let req = Request::post("/api/v1/products").header(header::CONTENT_TYPE, "text/plain").body(Body::from("{}")).unwrap();
+    api.send(req).await.problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    let negative_sale = json!([{"location_id": "S1", "product_id": "P1", "kind": "sale", "quantity": -3, "occurred_at": "2026-03-01T08:00:00Z"}]);
+    let v = api.post("/api/v1/inventory/movements", negative_sale).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(v["errors"][0]["field"], "[0].quantity");
+    let bad_kind = json!([{"location_id": "S1", "product_id": "P1", "kind": "theft", "quantity": 3, "occurred_at": "2026-03-01T08:00:00Z"}]);
+    api.post("/api/v1/inventory/movements", bad_kind).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let no_actor = json!([{"kind": "view", "product_id": "P1", "occurred_at": "2026-03-01T08:00:00Z"}]);
+    api.post("/api/v1/events", no_actor).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    api.post("/api/v1/events", json!([])).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+    assert_eq!(api.get("/api/v1/summary").await.text, before, "no refused request changed any entity");
+    assert_eq!(api.get("/api/v1/inventory/stock?location_id=S1").await.text, stock_before, "nor the ledger");
+}
+
+#[tokio::test]
+async fn idempotency_keys_replay_the_first_response() {
+    let api = Api::seeded("idempotency").await;
+    let moves = json!([{"location_id": "S1", "product_id": "P1", "kind": "receipt", "quantity": 10, "occurred_at": "2026-03-01T08:00:00Z"}]);
+    let key = [("Idempotency-Key", "abc-123")];
+    let first = api.raw("POST", "/api/v1/inventory/movements", moves.to_string(), &key).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let second = api.raw("POST", "/api/v1/inventory/movements", moves.to_string(), &key).await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert_eq!(second.headers["idempotent-replayed"], "true");
+    assert_eq!(second.text, first.text);
+    let stock = api.get("/api/v1/inventory/stock?location_id=S1&product_id=P1").await.json();
+    assert_eq!(stock["items"][0]["on_hand"], 10, "the retry did not book the receipt twice");
+    let other = json!([{"location_id": "S1", "product_id": "P1", "kind": "receipt", "quantity": 99, "occurred_at": "2026-03-01T08:00:00Z"}]);
+    api.raw("POST", "/api/v1/inventory/movements", other.to_string(), &key).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused");
+}
+
+#[tokio::test]
+async fn inventory_events_and_order_lifecycle() {
+    let api = Api::seeded("flows").await;
+    let moves = json!([
+        {"movement_id": "m1", "location_id": "S1", "product_id": "P1", "kind": "receipt", "quantity": 20, "occurred_at": "2026-03-01T08:00:00Z"},
+        {"movement_id": "m2", "location_id": "S1", "product_id": "P1", "kind": "sale", "quantity": 5, "unit_value_minor": 1290, "occurred_at": "2026-03-01T09:00:00Z"},
+        {"movement_id": "m3", "location_id": "S1", "product_id": "P1", "kind": "transfer", "to_location_id": "S2", "quantity": 3, "occurred_at": "2026-03-01T10:00:00Z"},
+        {"movement_id": "m4", "location_id": "S1", "product_id": "P1", "kind": "reservation", "quantity": 2, "occurred_at": "2026-03-01T11:00:00Z"}
+    ]);
+    let r = api.post("/api/v1/inventory/movements", moves.clone()).await.json();
+    assert_eq!(r["ledger_rows"], 5);
+    let r = api.post("/api/v1/inventory/movements", moves).await.json();
+    assert_eq!(r["ledger_duplicates"], 5, "movement ids make retries safe");
+    let stock = api.get("/api/v1/inventory/stock?product_id=P1").await.json();
+    assert_eq!(stock["items"][0], json!({"location_id": "S1", "product_id": "P1", "on_hand": 12, "reserved": 2, "available": 10}));
+    assert_eq!(stock["items"][1]["on_hand"], 3);
+    let sales = api.get("/api/v1/inventory/movements?kind=sale").await.json();
+    assert_eq!(sales["items"][0]["on_hand_delta"], -5);
+
+    let events = json!([
+        {"event_id": "e1", "kind": "impression", "session_id": "s1", "product_id": "P1", "position": 0, "strategy": "popular", "request_id": "r1", "occurred_at": "2026-03-01T10:00:00Z"},
+        {"event_id": "e2", "kind": "click", "session_id": "s1", "product_id": "P1", "position": 0, "strategy": "popular", "request_id": "r1", "occurred_at": "2026-03-01T10:00:05Z"},
+        {"event_id": "e3", "kind": "search", "session_id": "s1", "query": "牛奶", "occurred_at": "2026-03-01T10:00:09Z"}
+    ]);
+    assert_eq!(api.post("/api/v1/events", events.clone()).await.json()["events"], 3);
+    assert_eq!(api.post("/api/v1/events", events).await.json()["event_duplicates"], 3);
+    let clicks = api.get("/api/v1/events?kind=click&session_id=s1").await.json();
+    assert_eq!(clicks["items"][0]["request_id"], "r1");
+
+    let order = json!({
+        "external_id": "O1", "channel": "online", "location_id": "S1", "status": "placed", "currency": "CNY",
+        "lines": [{"product_id": "P1", "quantity": 2, "unit_price_minor": 1290}], "placed_at": "2026-03-02T09:00:00Z"
+    });
+    assert_eq!(api.post("/api/v1/orders", order).await.status, StatusCode::CREATED);
+    let status = |s: &str| json!({"status": s});
+    assert_eq!(api.post("/api/v1/orders/O1/status", status("paid")).await.json()["status"], "paid");
+    api.post("/api/v1/orders/O1/status", status("delivered")).await.problem(StatusCode::CONFLICT, "conflict");
+    api.post("/api/v1/orders/O1/status", status("lost")).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    api.post("/api/v1/orders/NOPE/status", status("paid")).await.problem(StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(api.get("/api/v1/orders/O1").await.json()["status"], "paid");
+}
+
+#[tokio::test]
+async fn import_endpoint_streams_csv_and_reports_rows() {
+    let api = Api::seeded("import-http").await;
+    let csv = "external_id,name.zh,name.en,category_id,price.amount_minor,price.currency,cost.amount_minor,cost.currency,status\n\
+               P7,黄油,Butter,dairy,2590,CNY,1800,CNY,active\n";
+    let req = Request::post("/api/v1/import/products").header(header::CONTENT_TYPE, "text/csv").body(Body::from(csv)).unwrap();
+    let r = api.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["applied"]["inserted"], 1);
+    let bad = "external_id,name.zh,category_id\nP8,奶酪,nowhere\n";
+    let r = api.raw("POST", "/api/v1/import/products?format=csv", bad, &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["line"], 2);
+    assert_eq!(api.count("products").await, 3);
+    api.raw("POST", "/api/v1/import/widgets?format=csv", "", &[]).await.problem(StatusCode::NOT_FOUND, "unknown_import_kind");
+}
