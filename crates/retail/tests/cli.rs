@@ -1,0 +1,126 @@
+//! The `retail` binary end to end on an embedded store in a temporary folder.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(retail_testenv::unique_name(name));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn retail(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_retail"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("RETAIL_DATABASE_URL")
+        .output()
+        .expect("run retail")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+const SMALL_DEMO: &[&str] = &["demo", "--no-serve", "--stores", "2", "--skus", "40", "--customers", "60", "--days", "14"];
+
+#[test]
+fn help_lists_every_command() {
+    let out = Command::new(env!("CARGO_BIN_EXE_retail")).arg("--help").output().unwrap();
+    let help = text(&out);
+    for cmd in ["serve", "demo", "import", "migrate", "user", "openapi"] {
+        assert!(help.contains(cmd), "--help mentions {cmd}: {help}");
+    }
+}
+
+#[test]
+fn demo_builds_once_then_imports_and_users_work() {
+    let dir = TempDir::new("cli-demo");
+    let out = retail(&dir.0, SMALL_DEMO);
+    assert!(out.status.success(), "{}", text(&out));
+    let log = text(&out);
+    assert!(log.contains("demo world loaded") && log.contains("admin login: admin / "), "{log}");
+    assert!(dir.0.join("retail.db").exists(), "the embedded database lives in the data folder");
+
+    let again = retail(&dir.0, SMALL_DEMO);
+    assert!(again.status.success());
+    assert!(text(&again).contains("already holds data"), "a second demo run keeps the data: {}", text(&again));
+
+    let csv = dir.0.join("bad.csv");
+    std::fs::write(
+        &csv,
+        "external_id,name.zh,category_id,price.amount_minor,price.currency,cost.amount_minor,cost.currency,status\n\
+         NEW-1,新品,nowhere,100,CNY,50,CNY,active\n\
+         NEW-2,新品,nowhere,abc,CNY,50,CNY,active\n",
+    )
+    .unwrap();
+    let out = retail(&dir.0, &["import", "products", csv.to_str().unwrap()]);
+    assert!(!out.status.success(), "a bad file fails the command");
+    let log = text(&out);
+    assert!(log.contains("bad.csv:3: price.amount_minor:"), "errors name file, line and field: {log}");
+    assert!(log.contains("nothing was imported"), "{log}");
+
+    let out = retail(&dir.0, &["user", "add", "alice", "--role", "planner"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("user alice (planner) password: "));
+    let out = retail(&dir.0, &["user", "add", "bob", "--role", "root"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("unknown role \"root\""), "{}", text(&out));
+    let out = retail(&dir.0, &["user", "list"]);
+    assert!(text(&out).contains("alice\tplanner") && text(&out).contains("admin\tadmin"), "{}", text(&out));
+    let out = retail(&dir.0, &["migrate"]);
+    assert!(out.status.success() && text(&out).contains("up to date"), "{}", text(&out));
+}
+
+fn http_get(addr: &str, path: &str) -> Option<String> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+#[test]
+fn serve_answers_docs_and_data_over_tcp() {
+    let dir = TempDir::new("cli-serve");
+    let out = retail(&dir.0, SMALL_DEMO);
+    assert!(out.status.success(), "{}", text(&out));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_retail"))
+        .args(["serve", "--bind", &addr, "--data-dir"])
+        .arg(&dir.0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut health = None;
+    while Instant::now() < deadline && health.is_none() {
+        health = http_get(&addr, "/healthz").filter(|r| r.starts_with("HTTP/1.1 200"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let docs = http_get(&addr, "/docs");
+    let products = http_get(&addr, "/api/v1/products?limit=2");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(health.is_some(), "server came up");
+    assert!(docs.unwrap_or_default().contains("swagger-ui-bundle.js"));
+    let products = products.unwrap_or_default();
+    assert!(products.starts_with("HTTP/1.1 200") && products.contains("\"next_cursor\""), "{products}");
+}
