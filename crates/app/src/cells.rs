@@ -188,17 +188,29 @@ impl<'de, 'a> de::Deserializer<'de> for Field<'a> {
         for row in &self.rows {
             match row {
                 Node::Map(m) => keys.extend(m.keys().filter(|k| !keys.contains(k)).collect::<Vec<_>>()),
-                Node::Leaf(s) => return Err(de::Error::custom(format!("expected a group of columns, found the value {s:?}"))),
+                Node::Leaf(s) => {
+                    return Err(de::Error::custom(format!("expected a group of columns, found the value {s:?}")));
+                }
             }
         }
         v.visit_map(Entries { rows: self.rows, keys, index: 0 })
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(self, _name: &'static str, _fields: &'static [&'static str], v: V) -> Result<V::Value, CellError> {
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, CellError> {
         self.deserialize_map(v)
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(self, _name: &'static str, _variants: &'static [&'static str], v: V) -> Result<V::Value, CellError> {
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, CellError> {
         let s: StrDeserializer<'_, CellError> = self.leaf()?.trim().into_deserializer();
         v.visit_enum(s)
     }

@@ -74,13 +74,16 @@ impl Config {
     fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::Read { path: path.display().to_string(), message: e.to_string() })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })
+        toml::from_str(&text)
+            .map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })
     }
 
     /// Overrides fields from `RETAIL_<FIELD>` variables, e.g. `RETAIL_DATABASE_URL`.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         fn num<T: std::str::FromStr>(var: &str, v: String) -> Result<T, ConfigError> {
-            v.trim().parse().map_err(|_| ConfigError::Env { var: var.into(), message: format!("{v:?} is not a number") })
+            v.trim()
+                .parse()
+                .map_err(|_| ConfigError::Env { var: var.into(), message: format!("{v:?} is not a number") })
         }
         let set = |var: &str, apply: &mut dyn FnMut(String) -> Result<(), ConfigError>| match get(var) {
             Some(v) => apply(v),
@@ -89,7 +92,9 @@ impl Config {
         set("RETAIL_BIND", &mut |v| Ok(self.bind = v))?;
         set("RETAIL_DATA_DIR", &mut |v| Ok(self.data_dir = v.into()))?;
         set("RETAIL_DATABASE_URL", &mut |v| Ok(self.database_url = v))?;
-        set("RETAIL_DATABASE_MAX_CONNECTIONS", &mut |v| Ok(self.database_max_connections = num("RETAIL_DATABASE_MAX_CONNECTIONS", v)?))?;
+        set("RETAIL_DATABASE_MAX_CONNECTIONS", &mut |v| {
+            Ok(self.database_max_connections = num("RETAIL_DATABASE_MAX_CONNECTIONS", v)?)
+        })?;
         set("RETAIL_REDIS_URL", &mut |v| Ok(self.redis_url = v))?;
         set("RETAIL_CACHE_MAX_ENTRIES", &mut |v| Ok(self.cache_max_entries = num("RETAIL_CACHE_MAX_ENTRIES", v)?))?;
         set("RETAIL_NATS_URL", &mut |v| Ok(self.nats_url = v))?;

@@ -1,6 +1,8 @@
 //! Loads the generated demo retail world into the store: master data in one
-//! transaction, then the simulated days streamed from a generator thread, one
-//! transaction per day, so memory stays flat whatever the size.
+//! transaction, then the simulated days streamed from a generator thread and
+//! written in transactions of about [`ROWS_PER_COMMIT`] rows. Memory stays flat
+//! whatever the size; large commits keep SQLite from rewriting the same index
+//! pages into its log day after day.
 
 use std::time::Instant;
 
@@ -57,6 +59,13 @@ fn day_writes(day: &DayBatch) -> WriteSet {
     w
 }
 
+/// Rows written per transaction while loading the simulated days.
+const ROWS_PER_COMMIT: usize = 400_000;
+
+fn row_count(w: &WriteSet) -> usize {
+    w.docs.len() + w.order_lines.len() + w.ledger.len() + w.events.len()
+}
+
 /// Generates the world for `cfg` and writes it; `progress` is called once per day.
 pub async fn load_demo(p: &Platform, cfg: DemoConfig, progress: impl Fn(DemoProgress)) -> ServiceResult<DemoSummary> {
     cfg.validate().map_err(|m| ServiceError::Conflict(format!("demo configuration: {m}")))?;
@@ -65,18 +74,37 @@ pub async fn load_demo(p: &Platform, cfg: DemoConfig, progress: impl Fn(DemoProg
     let mut applied = p.store.apply(master_writes(&world)).await?;
     let summary_counts = (world.locations.len(), world.products.len(), world.customers.len());
 
+    // The demo fills an empty store: building the log tables' indexes once at the
+    // end is much cheaper than maintaining them row by row.
+    p.store.suspend_log_indexes().await?;
     let (tx, mut rx) = mpsc::channel::<DayBatch>(4);
     let gen_cfg = cfg.clone();
-    let generator = tokio::task::spawn_blocking(move || simulate(&gen_cfg, &world, |day| tx.blocking_send(day).is_ok()));
+    let generator =
+        tokio::task::spawn_blocking(move || simulate(&gen_cfg, &world, |day| tx.blocking_send(day).is_ok()));
     let days = cfg.days as u64;
     let mut days_done = 0;
+    let mut bulk = None;
+    let mut uncommitted = 0;
     while let Some(day) = rx.recv().await {
-        let a = p.store.apply(day_writes(&day)).await?;
-        applied.add(&a);
+        let writes = day_writes(&day);
+        uncommitted += row_count(&writes);
+        let tx = match &mut bulk {
+            Some(tx) => tx,
+            None => bulk.insert(p.store.begin_bulk().await?),
+        };
+        applied.add(&tx.apply(writes).await?);
+        if uncommitted >= ROWS_PER_COMMIT {
+            bulk.take().expect("a transaction is open").commit().await?;
+            uncommitted = 0;
+        }
         days_done += 1;
         progress(DemoProgress { days_done, days, rows: applied.inserted + applied.ledger_rows + applied.events });
     }
+    if let Some(tx) = bulk {
+        tx.commit().await?;
+    }
     generator.await.map_err(|e| ServiceError::Conflict(format!("demo generator stopped: {e}")))?;
+    p.store.restore_indexes().await?;
 
     let mut w = WriteSet::default();
     let payload = serde_json::json!({ "stores": cfg.stores, "skus": cfg.skus, "customers": cfg.customers, "days": cfg.days, "seed": cfg.seed });

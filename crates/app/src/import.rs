@@ -331,7 +331,12 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Parses and validates on the blocking thread, sending batches downstream.
-fn parse<T: Importable>(reader: Box<dyn Read + Send>, format: ImportFormat, batch_rows: usize, tx: mpsc::Sender<Batch<T>>) {
+fn parse<T: Importable>(
+    reader: Box<dyn Read + Send>,
+    format: ImportFormat,
+    batch_rows: usize,
+    tx: mpsc::Sender<Batch<T>>,
+) {
     let bytes = Arc::new(AtomicU64::new(0));
     let reader = Counting { inner: reader, bytes: bytes.clone() };
     let mut checker = Checker::<T>::new();
@@ -369,8 +374,13 @@ impl<T: Importable> Checker<T> {
     fn check(&mut self, line: u64, item: T) -> Result<(u64, T), RowError> {
         if let Err(v) = item.validate() {
             let first = &v.0[0];
-            let more = if v.0.len() > 1 { format!(" (and {} more: {})", v.0.len() - 1, v.summary()) } else { String::new() };
-            return Err(RowError { line, field: Some(first.field.clone()), message: format!("{}{more}", first.message) });
+            let more =
+                if v.0.len() > 1 { format!(" (and {} more: {})", v.0.len() - 1, v.summary()) } else { String::new() };
+            return Err(RowError {
+                line,
+                field: Some(first.field.clone()),
+                message: format!("{}{more}", first.message),
+            });
         }
         if let Some(key) = item.key() {
             if let Some(first) = self.seen.insert(key.to_string(), line) {
@@ -393,7 +403,14 @@ fn parse_csv<T: Importable>(reader: impl Read, emit: &mut Emit<'_, T>) {
     let headers: Vec<String> = match csv.headers() {
         Ok(h) => h.iter().map(|s| s.trim().trim_start_matches('\u{feff}').to_string()).collect(),
         Err(e) => {
-            emit(Some(Err(RowError { line: 1, field: None, message: format!("unreadable header row: {}", csv_message(&e)) })), true);
+            emit(
+                Some(Err(RowError {
+                    line: 1,
+                    field: None,
+                    message: format!("unreadable header row: {}", csv_message(&e)),
+                })),
+                true,
+            );
             return;
         }
     };
@@ -406,7 +423,11 @@ fn parse_csv<T: Importable>(reader: impl Read, emit: &mut Emit<'_, T>) {
         if group.is_empty() {
             return if last { emit(None, true) } else { true };
         }
-        let parsed = from_rows::<T>(group).map(|t| (line, t)).map_err(|e| RowError { line, field: e.field(), message: e.message.clone() });
+        let parsed = from_rows::<T>(group).map(|t| (line, t)).map_err(|e| RowError {
+            line,
+            field: e.field(),
+            message: e.message.clone(),
+        });
         group.clear();
         emit(Some(parsed), last)
     };
@@ -476,11 +497,15 @@ fn parse_jsonl<T: Importable>(reader: impl Read, emit: &mut Emit<'_, T>) {
         line += 1;
         let bytes = if line == 1 { buf.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buf) } else { &buf[..] };
         let record = match std::str::from_utf8(bytes) {
-            Err(e) => Err(RowError { line, field: None, message: format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1) }),
+            Err(e) => {
+                Err(RowError { line, field: None, message: format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1) })
+            }
             Ok(text) if text.trim().is_empty() => continue,
-            Ok(text) => serde_json::from_str::<T>(text.trim())
-                .map(|t| (line, t))
-                .map_err(|e| RowError { line, field: None, message: e.to_string() }),
+            Ok(text) => serde_json::from_str::<T>(text.trim()).map(|t| (line, t)).map_err(|e| RowError {
+                line,
+                field: None,
+                message: e.to_string(),
+            }),
         };
         if !emit(Some(record), false) {
             return;

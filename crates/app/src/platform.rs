@@ -141,7 +141,9 @@ impl Platform {
             let bus = LogBus::new(log);
             (Arc::new(bus.clone()), OutboxWake::Log(bus), None)
         } else {
-            let bus: Arc<dyn EventBus> = Arc::new(NatsBus::connect(&config.nats_url, &config.nats_stream, &config.nats_stream.to_lowercase()).await?);
+            let bus: Arc<dyn EventBus> = Arc::new(
+                NatsBus::connect(&config.nats_url, &config.nats_stream, &config.nats_stream.to_lowercase()).await?,
+            );
             let wake = Arc::new(Notify::new());
             let options = RelayOptions { wake: Some(wake.clone()), ..RelayOptions::default() };
             let task = tokio::spawn(retail_bus::run_relay(log, bus.clone(), options, shutdown_rx));
@@ -165,7 +167,8 @@ impl Platform {
             tokio::time::timeout(timeout, self.cache.ping()),
             tokio::time::timeout(timeout, self.bus.ping()),
         );
-        let flat = |r: Result<Result<(), String>, tokio::time::error::Elapsed>| r.unwrap_or_else(|_| Err("timed out".into()));
+        let flat =
+            |r: Result<Result<(), String>, tokio::time::error::Elapsed>| r.unwrap_or_else(|_| Err("timed out".into()));
         Health {
             database: backend_health(self.store.backend().as_str(), flat(db.map(|r| r.map_err(|e| e.to_string())))),
             cache: backend_health(self.cache.backend(), flat(cache.map(|r| r.map_err(|e| e.to_string())))),

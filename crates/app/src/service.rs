@@ -2,7 +2,7 @@
 //! Handlers and commands stay thin: they parse, call one of these, and present.
 
 use retail_domain::{BehaviourEvent, Entity, EntityKind, Movement, Order, OrderStatus, Validate, Violations};
-use retail_store::{Applied, DocQuery, Page, Stored, StoreError, StoredDoc, WriteSet};
+use retail_store::{Applied, DocQuery, Page, StoreError, Stored, StoredDoc, WriteSet};
 use serde::Serialize;
 
 use crate::ids::new_id;
@@ -52,7 +52,12 @@ fn ids_payload<'a>(ids: impl Iterator<Item = &'a str>) -> serde_json::Value {
     serde_json::json!({ "ids": ids })
 }
 
-async fn apply_announced(p: &Platform, mut writes: WriteSet, topic: String, payload: serde_json::Value) -> ServiceResult<Applied> {
+async fn apply_announced(
+    p: &Platform,
+    mut writes: WriteSet,
+    topic: String,
+    payload: serde_json::Value,
+) -> ServiceResult<Applied> {
     writes.announce(new_id("evt"), &topic, payload, chrono::Utc::now().timestamp_millis());
     let applied = p.store.apply(writes).await?;
     p.outbox_written();
@@ -77,11 +82,15 @@ async fn check_order_transitions<T: Entity>(p: &Platform, items: &[T]) -> Servic
     let mut v = Violations::new();
     for (i, item) in items.iter().enumerate() {
         let Some(stored) = p.store.get_doc(EntityKind::Order, item.external_id()).await? else { continue };
-        let new: Order = serde_json::from_value(serde_json::to_value(item).expect("entities serialise")).expect("an order item is an Order");
+        let new: Order = serde_json::from_value(serde_json::to_value(item).expect("entities serialise"))
+            .expect("an order item is an Order");
         let old: Order = serde_json::from_value(stored.doc)
             .map_err(|e| StoreError::Corrupt { table: "orders", message: e.to_string() })?;
         if old.status != new.status && !old.status.can_become(new.status) {
-            v.push(format!("[{i}].status"), format!("order is {}; it cannot become {}", old.status.as_str(), new.status.as_str()));
+            v.push(
+                format!("[{i}].status"),
+                format!("order is {}; it cannot become {}", old.status.as_str(), new.status.as_str()),
+            );
         }
     }
     v.into_result().map_err(ServiceError::Invalid)
@@ -98,7 +107,12 @@ pub async fn list(p: &Platform, kind: EntityKind, query: &DocQuery) -> ServiceRe
 pub async fn delete(p: &Platform, kind: EntityKind, id: &str) -> ServiceResult<()> {
     if p.store.delete_doc(kind, id).await? {
         let mut w = WriteSet::default();
-        w.announce(new_id("evt"), &format!("{}.deleted", kind.plural()), ids_payload(std::iter::once(id)), chrono::Utc::now().timestamp_millis());
+        w.announce(
+            new_id("evt"),
+            &format!("{}.deleted", kind.plural()),
+            ids_payload(std::iter::once(id)),
+            chrono::Utc::now().timestamp_millis(),
+        );
         p.store.apply(w).await?;
         p.outbox_written();
         Ok(())
@@ -110,8 +124,8 @@ pub async fn delete(p: &Platform, kind: EntityKind, id: &str) -> ServiceResult<(
 /// Moves an order to `status` if its lifecycle allows it.
 pub async fn set_order_status(p: &Platform, id: &str, status: OrderStatus) -> ServiceResult<Order> {
     let stored = get(p, EntityKind::Order, id).await?;
-    let mut order: Order =
-        serde_json::from_value(stored.doc).map_err(|e| StoreError::Corrupt { table: "orders", message: e.to_string() })?;
+    let mut order: Order = serde_json::from_value(stored.doc)
+        .map_err(|e| StoreError::Corrupt { table: "orders", message: e.to_string() })?;
     if order.status == status {
         return Ok(order);
     }

@@ -14,7 +14,8 @@ pub struct TempPlatform {
 impl TempPlatform {
     /// A platform on its own SQLite file, everything else in-process.
     pub async fn embedded(name: &str) -> Self {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         let dir = std::env::temp_dir().join(format!("retail-{name}-{}-{nanos}", std::process::id()));
         let config = Config { data_dir: dir.clone(), ..Config::default() };
         Self::with_config(config, dir).await

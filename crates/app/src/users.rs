@@ -23,7 +23,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [Self::Admin, Self::Analyst, Self::Merchandiser, Self::Planner, Self::Agent, Self::Marketer];
+    pub const ALL: [Role; 6] =
+        [Self::Admin, Self::Analyst, Self::Merchandiser, Self::Planner, Self::Agent, Self::Marketer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -49,7 +50,10 @@ fn invalid(field: &str, message: String) -> ServiceError {
 
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashing with default parameters").to_string()
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing with default parameters")
+        .to_string()
 }
 
 pub fn verify_password(hash: &str, password: &str) -> bool {

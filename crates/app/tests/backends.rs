@@ -4,15 +4,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use retail_app::Config;
 use retail_app::platform::StoreLog;
 use retail_app::service;
 use retail_app::testing::TempPlatform;
-use retail_app::Config;
 use retail_bus::{EventBus, LogBus};
 use retail_domain::{Category, Text};
 
 fn category(id: &str) -> Category {
-    Category { external_id: id.into(), parent_id: None, name: Text::new("饮料", "Beverages"), consumable: true, perishable: false }
+    Category {
+        external_id: id.into(),
+        parent_id: None,
+        name: Text::new("饮料", "Beverages"),
+        consumable: true,
+        perishable: false,
+    }
 }
 
 /// Waits for the next delivery on `topic_prefix` that carries `id` in its payload.

@@ -9,9 +9,15 @@ use retail_domain::EntityKind;
 
 async fn run(p: &TempPlatform, kind: &str, format: ImportFormat, text: &[u8], partial: bool) -> ImportReport {
     let options = ImportOptions { partial, batch_rows: 3, ..ImportOptions::new(format) };
-    import(p, ImportKind::parse(kind).unwrap(), Box::new(std::io::Cursor::new(text.to_vec())), options, Arc::new(|_| {}))
-        .await
-        .expect("import runs")
+    import(
+        p,
+        ImportKind::parse(kind).unwrap(),
+        Box::new(std::io::Cursor::new(text.to_vec())),
+        options,
+        Arc::new(|_| {}),
+    )
+    .await
+    .expect("import runs")
 }
 
 async fn count(p: &TempPlatform, kind: EntityKind) -> u64 {
@@ -65,7 +71,9 @@ async fn a_bad_row_rejects_the_whole_file_and_names_line_and_field() {
     let r = run(&p, "products", ImportFormat::Csv, csv.as_bytes(), false).await;
     assert!(!r.committed);
     assert_eq!(count(&p, EntityKind::Product).await, 0, "nothing of a refused file is written");
-    let by_line = |line: u64| r.errors.iter().find(|e| e.line == line).unwrap_or_else(|| panic!("no error on line {line}: {r:?}"));
+    let by_line = |line: u64| {
+        r.errors.iter().find(|e| e.line == line).unwrap_or_else(|| panic!("no error on line {line}: {r:?}"))
+    };
     assert_eq!(by_line(3).field.as_deref(), Some("price.amount_minor"));
     assert!(by_line(5).message.contains("duplicate id 'P1' (first on line 2)"), "{:?}", by_line(5));
     assert!(by_line(6).message.contains("fields but the header has"), "{:?}", by_line(6));
@@ -113,7 +121,9 @@ async fn invalid_utf8_is_reported_with_its_line() {
 #[tokio::test]
 async fn order_lines_span_consecutive_rows() {
     let p = seeded("import-orders").await;
-    let products = format!("{PRODUCTS_HEADER}P1,牛奶,Milk,光明,milk,1290,CNY,900,CNY,,active\nP2,薯片,Chips,乐事,snacks,850,CNY,500,CNY,,active\n");
+    let products = format!(
+        "{PRODUCTS_HEADER}P1,牛奶,Milk,光明,milk,1290,CNY,900,CNY,,active\nP2,薯片,Chips,乐事,snacks,850,CNY,500,CNY,,active\n"
+    );
     run(&p, "products", ImportFormat::Csv, products.as_bytes(), false).await;
     let locations = "external_id,kind,name.zh,name.en,lat,lon\nONLINE,online,线上,Online,31.2,121.4\n";
     assert_eq!(run(&p, "locations", ImportFormat::Csv, locations.as_bytes(), false).await.error_count, 0);
@@ -144,7 +154,8 @@ async fn jsonl_events_stream_in_batches_and_deduplicate() {
     assert_eq!((r.records, r.applied.events, r.error_count), (50, 50, 0), "{r:?}");
     let again = run(&p, "events", ImportFormat::Jsonl, jsonl.as_bytes(), false).await;
     assert_eq!((again.applied.events, again.applied.event_duplicates), (0, 50));
-    let bad = "{\"kind\":\"like\",\"session_id\":\"s\",\"product_id\":\"P1\",\"occurred_at\":\"2026-02-01T10:00:00Z\"}\n";
+    let bad =
+        "{\"kind\":\"like\",\"session_id\":\"s\",\"product_id\":\"P1\",\"occurred_at\":\"2026-02-01T10:00:00Z\"}\n";
     let r = run(&p, "events", ImportFormat::Jsonl, bad.as_bytes(), false).await;
     assert!(r.errors[0].message.contains("unknown variant `like`"), "{r:?}");
 }

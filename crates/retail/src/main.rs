@@ -12,7 +12,12 @@ use retail_app::users::{Role, generate_password, put_user};
 use retail_app::{Config, Platform};
 
 #[derive(Parser)]
-#[command(name = "retail", version, about = "AI platform for supermarket chains and online shops", propagate_version = true)]
+#[command(
+    name = "retail",
+    version,
+    about = "AI platform for supermarket chains and online shops",
+    propagate_version = true
+)]
 struct Cli {
     /// Configuration file (default: ./retail.toml when present).
     #[arg(long, global = true, env = "RETAIL_CONFIG")]
@@ -182,9 +187,8 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User { command: UserCommand::Add { service, name, role, password_stdin } } => {
-            let role = Role::parse(&role).with_context(|| {
-                format!("unknown role {role:?}; one of {}", Role::ALL.map(Role::as_str).join(", "))
-            })?;
+            let role = Role::parse(&role)
+                .with_context(|| format!("unknown role {role:?}; one of {}", Role::ALL.map(Role::as_str).join(", ")))?;
             let platform = open(load_config(cfg, &service, None)?).await?;
             let (password, generated) = if password_stdin {
                 let mut line = String::new();
@@ -271,13 +275,20 @@ async fn run_demo(platform: &Platform, demo: retail_demo::DemoConfig) -> Result<
     Ok(())
 }
 
-async fn run_import(platform: &Platform, kind: &str, file: &PathBuf, format: Option<&str>, partial: bool) -> Result<()> {
+async fn run_import(
+    platform: &Platform,
+    kind: &str,
+    file: &PathBuf,
+    format: Option<&str>,
+    partial: bool,
+) -> Result<()> {
     let kind = ImportKind::parse(kind)
         .with_context(|| format!("unknown kind {kind:?}; one of {}", ImportKind::names().join(", ")))?;
     let format = match format {
         Some(f) => ImportFormat::parse(f).with_context(|| format!("unknown format {f:?}; csv or jsonl"))?,
-        None => ImportFormat::from_path(file)
-            .with_context(|| format!("{}: cannot tell the format from the extension; pass --format csv|jsonl", file.display()))?,
+        None => ImportFormat::from_path(file).with_context(|| {
+            format!("{}: cannot tell the format from the extension; pass --format csv|jsonl", file.display())
+        })?,
     };
     let reader = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let size = reader.metadata().map(|m| m.len()).unwrap_or(0);

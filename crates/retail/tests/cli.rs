@@ -36,7 +36,8 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
-const SMALL_DEMO: &[&str] = &["demo", "--no-serve", "--stores", "2", "--skus", "40", "--customers", "60", "--days", "14"];
+const SMALL_DEMO: &[&str] =
+    &["demo", "--no-serve", "--stores", "2", "--skus", "40", "--customers", "60", "--days", "14"];
 
 #[test]
 fn help_lists_every_command() {

@@ -77,7 +77,10 @@ impl From<StoreError> for ApiError {
             StoreError::UnknownReferences(refs) => {
                 let errors = refs
                     .iter()
-                    .map(|r| Violation { field: r.field.clone(), message: format!("unknown {} '{}'", r.kind.noun(), r.external_id) })
+                    .map(|r| Violation {
+                        field: r.field.clone(),
+                        message: format!("unknown {} '{}'", r.kind.noun(), r.external_id),
+                    })
                     .collect();
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_reference", detail).with_errors(errors)
             }
@@ -85,7 +88,9 @@ impl From<StoreError> for ApiError {
             StoreError::InUse { .. } => Self::new(StatusCode::CONFLICT, "in_use", detail),
             StoreError::InvalidCursor => Self::bad_request("invalid_cursor", detail),
             StoreError::UnknownFilter { .. } => Self::bad_request("unknown_filter", detail),
-            StoreError::Unavailable { .. } => Self::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", detail),
+            StoreError::Unavailable { .. } => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable", detail)
+            }
             StoreError::Corrupt { .. } | StoreError::Database(_) => {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
             }

@@ -33,7 +33,12 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
         .to_str()
         .ok()
         .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters"))?
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_idempotency_key",
+                "Idempotency-Key must be 1 to 255 visible ASCII characters",
+            )
+        })?
         .to_string();
     let (parts, body) = req.into_parts();
     let limit = state.platform.config.max_body_bytes;
@@ -64,7 +69,9 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
         return Ok(response);
     }
     let (parts, body) = response.into_parts();
-    let body = to_bytes(body, usize::MAX).await.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let body = to_bytes(body, usize::MAX)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     let record = IdempotentResponse {
         request_hash: hash,
         status: parts.status.as_u16(),

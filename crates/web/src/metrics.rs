@@ -44,9 +44,12 @@ impl Metrics {
     pub fn render(&self) -> String {
         let map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
-        out.push_str("# HELP retail_http_requests_total HTTP requests served.\n# TYPE retail_http_requests_total counter\n");
+        out.push_str(
+            "# HELP retail_http_requests_total HTTP requests served.\n# TYPE retail_http_requests_total counter\n",
+        );
         for ((m, r, st), s) in map.iter() {
-            let _ = writeln!(out, "retail_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{st}\"}} {}", s.count);
+            let _ =
+                writeln!(out, "retail_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{st}\"}} {}", s.count);
         }
         out.push_str(
             "# HELP retail_http_request_duration_seconds HTTP request latency.\n# TYPE retail_http_request_duration_seconds histogram\n",
@@ -54,7 +57,11 @@ impl Metrics {
         for ((m, r, st), s) in map.iter() {
             let labels = format!("method=\"{m}\",route=\"{r}\",status=\"{st}\"");
             for (i, le) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "retail_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {}", s.buckets[i]);
+                let _ = writeln!(
+                    out,
+                    "retail_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {}",
+                    s.buckets[i]
+                );
             }
             let _ = writeln!(out, "retail_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
             let _ = writeln!(out, "retail_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_seconds);
@@ -69,7 +76,8 @@ impl Metrics {
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let response = next.run(req).await;
     state.metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
     response
@@ -85,7 +93,11 @@ mod tests {
         m.observe("GET", "/api/v1/products/{id}", 200, 0.002);
         m.observe("GET", "/api/v1/products/{id}", 200, 0.2);
         let text = m.render();
-        assert!(text.contains("retail_http_requests_total{method=\"GET\",route=\"/api/v1/products/{id}\",status=\"200\"} 2"));
+        assert!(
+            text.contains(
+                "retail_http_requests_total{method=\"GET\",route=\"/api/v1/products/{id}\",status=\"200\"} 2"
+            )
+        );
         assert!(text.contains("le=\"0.0025\"} 1"));
         assert!(text.contains("le=\"0.25\"} 2"));
         assert!(text.contains("le=\"+Inf\"} 2"));

@@ -4,18 +4,18 @@
 
 use retail_app::import::ImportReport;
 use retail_domain::{
-    BehaviourEvent, Category, Customer, Entity, GoodsReceipt, KbArticle, Location, Movement, Order, Product, PurchaseOrder,
-    StockLevel, Supplier,
+    BehaviourEvent, Category, Customer, Entity, GoodsReceipt, KbArticle, Location, Movement, Order, Product,
+    PurchaseOrder, StockLevel, Supplier,
 };
 use retail_store::{Applied, StoredEvent, StoredLedgerRow};
+use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required, ResponseBuilder,
-    Schema,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required,
+    ResponseBuilder, Schema,
 };
-use utoipa::ToSchema;
 
 use crate::error::Problem;
 use crate::routes::StatusChange;
@@ -32,7 +32,12 @@ fn page_of(item: RefOr<Schema>) -> RefOr<Schema> {
     ObjectBuilder::new()
         .property("items", array_of(item))
         .required("items")
-        .property("next_cursor", ObjectBuilder::new().schema_type(Type::String).description(Some("Pass as `cursor` for the next page; absent on the last.")))
+        .property(
+            "next_cursor",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("Pass as `cursor` for the next page; absent on the last.")),
+        )
         .build()
         .into()
 }
@@ -46,7 +51,10 @@ fn ok(description: &str, schema: RefOr<Schema>) -> utoipa::openapi::Response {
 }
 
 fn problem(description: &str) -> utoipa::openapi::Response {
-    ResponseBuilder::new().description(description).content("application/problem+json", json(schema_ref::<Problem>())).build()
+    ResponseBuilder::new()
+        .description(description)
+        .content("application/problem+json", json(schema_ref::<Problem>()))
+        .build()
 }
 
 fn body(schema: RefOr<Schema>, content_type: &str) -> utoipa::openapi::request_body::RequestBody {
@@ -68,12 +76,21 @@ fn op(tag: &str, id: &str, summary: &str) -> OperationBuilder {
 }
 
 fn idempotency_header() -> utoipa::openapi::path::Parameter {
-    param("Idempotency-Key", ParameterIn::Header, "Retries with the same key and body return the first response.", false)
+    param(
+        "Idempotency-Key",
+        ParameterIn::Header,
+        "Retries with the same key and body return the first response.",
+        false,
+    )
 }
 
 fn paging(b: OperationBuilder) -> OperationBuilder {
-    b.parameter(param("cursor", ParameterIn::Query, "Cursor from the previous page.", false))
-        .parameter(param("limit", ParameterIn::Query, "Page size, 1 to 1000 (default 50).", false))
+    b.parameter(param("cursor", ParameterIn::Query, "Cursor from the previous page.", false)).parameter(param(
+        "limit",
+        ParameterIn::Query,
+        "Page size, 1 to 1000 (default 50).",
+        false,
+    ))
 }
 
 /// List, upsert, batch upsert, get, replace and delete for one entity kind.
@@ -82,19 +99,24 @@ fn entity_paths<T: Entity + ToSchema>(mut paths: PathsBuilder, filters: &[&str])
     let noun = T::KIND.noun();
     let tag = plural;
     let one = schema_ref::<T>();
-    let mut list = paging(op(tag, &format!("list_{plural}"), &format!("List {plural}")))
-        .parameter(param("q", ParameterIn::Query, "Case-insensitive text search (id, names, …).", false));
+    let mut list = paging(op(tag, &format!("list_{plural}"), &format!("List {plural}"))).parameter(param(
+        "q",
+        ParameterIn::Query,
+        "Case-insensitive text search (id, names, …).",
+        false,
+    ));
     for f in filters {
         list = list.parameter(param(f, ParameterIn::Query, &format!("Only {plural} whose {f} equals this."), false));
     }
     let list = list.response("200", ok("A page", page_of(one.clone()))).response("400", problem("Bad query"));
-    let create = op(tag, &format!("upsert_{noun}").replace(' ', "_"), &format!("Create or replace a {noun} by its external_id"))
-        .parameter(idempotency_header())
-        .request_body(Some(body(one.clone(), "application/json")))
-        .response("201", ok("Created", one.clone()))
-        .response("200", ok("Replaced or unchanged", one.clone()))
-        .response("400", problem("Malformed JSON"))
-        .response("422", problem("Invalid fields or unknown references"));
+    let create =
+        op(tag, &format!("upsert_{noun}").replace(' ', "_"), &format!("Create or replace a {noun} by its external_id"))
+            .parameter(idempotency_header())
+            .request_body(Some(body(one.clone(), "application/json")))
+            .response("201", ok("Created", one.clone()))
+            .response("200", ok("Replaced or unchanged", one.clone()))
+            .response("400", problem("Malformed JSON"))
+            .response("422", problem("Invalid fields or unknown references"));
     paths = paths.path(format!("/api/v1/{plural}"), {
         let mut item = PathItem::new(HttpMethod::Get, list);
         item.post = Some(create.build());
@@ -162,11 +184,12 @@ pub fn document() -> OpenApi {
     item.post = Some(post_events.build());
     paths = paths.path("/api/v1/events", item);
 
-    let post_moves = op("inventory", "record_movements", "Record stock movements in the ledger (idempotent on movement_id)")
-        .parameter(idempotency_header())
-        .request_body(Some(body(array_of(schema_ref::<Movement>()), "application/json")))
-        .response("200", ok("Rows written and skipped", schema_ref::<Applied>()))
-        .response("422", problem("Invalid movements; none recorded"));
+    let post_moves =
+        op("inventory", "record_movements", "Record stock movements in the ledger (idempotent on movement_id)")
+            .parameter(idempotency_header())
+            .request_body(Some(body(array_of(schema_ref::<Movement>()), "application/json")))
+            .response("200", ok("Rows written and skipped", schema_ref::<Applied>()))
+            .response("422", problem("Invalid movements; none recorded"));
     let mut list_moves = paging(op("inventory", "list_movements", "List ledger rows"));
     for f in ["location_id", "product_id", "kind", "since", "until"] {
         list_moves = list_moves.parameter(param(f, ParameterIn::Query, &format!("Filter by {f}"), false));

@@ -12,7 +12,7 @@ use futures_util::TryStreamExt;
 use retail_app::import::{ImportFormat, ImportKind, ImportOptions, ImportReport};
 use retail_app::service;
 use retail_domain::{BehaviourEvent, EventKind, Movement, MovementKind, OrderStatus};
-use retail_store::{Applied, DocQuery, EventQuery, LedgerQuery, Page, StockQuery, StoredDoc, Stored};
+use retail_store::{Applied, DocQuery, EventQuery, LedgerQuery, Page, StockQuery, Stored, StoredDoc};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -27,7 +27,8 @@ fn params(raw: Option<String>) -> ApiResult<HashMap<String, String>> {
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let decode = |s: &str| {
-            percent_decode(&s.replace('+', " ")).ok_or_else(|| ApiError::bad_request("invalid_query", format!("bad percent-encoding in {s:?}")))
+            percent_decode(&s.replace('+', " "))
+                .ok_or_else(|| ApiError::bad_request("invalid_query", format!("bad percent-encoding in {s:?}")))
         };
         if out.insert(decode(k)?, decode(v)?).is_some() {
             return Err(ApiError::bad_request("invalid_query", format!("query parameter {k:?} given twice")));
@@ -68,16 +69,21 @@ fn take_limit(p: &mut HashMap<String, String>) -> ApiResult<u32> {
 fn take_time(p: &mut HashMap<String, String>, name: &str) -> ApiResult<Option<i64>> {
     p.remove(name)
         .map(|v| {
-            v.parse::<chrono::DateTime<chrono::Utc>>()
-                .map(|t| t.timestamp_millis())
-                .map_err(|_| ApiError::bad_request("invalid_query", format!("{name} must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z")))
+            v.parse::<chrono::DateTime<chrono::Utc>>().map(|t| t.timestamp_millis()).map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_query",
+                    format!("{name} must be an RFC 3339 time, e.g. 2026-01-31T00:00:00Z"),
+                )
+            })
         })
         .transpose()
 }
 
 fn reject_leftovers(p: HashMap<String, String>, allowed: &str) -> ApiResult<()> {
     match p.keys().next() {
-        Some(k) => Err(ApiError::bad_request("invalid_query", format!("unknown query parameter {k:?}; allowed: {allowed}"))),
+        Some(k) => {
+            Err(ApiError::bad_request("invalid_query", format!("unknown query parameter {k:?}; allowed: {allowed}")))
+        }
         None => Ok(()),
     }
 }
@@ -146,7 +152,10 @@ async fn upsert_one<T: Stored>(s: AppState, item: T) -> ApiResult<Response> {
     Ok(r)
 }
 
-pub async fn batch_entities<T: Stored>(State(s): State<AppState>, ApiJson(items): ApiJson<Vec<T>>) -> ApiResult<Json<Applied>> {
+pub async fn batch_entities<T: Stored>(
+    State(s): State<AppState>,
+    ApiJson(items): ApiJson<Vec<T>>,
+) -> ApiResult<Json<Applied>> {
     Ok(Json(service::upsert(&s.platform, &items).await?))
 }
 
@@ -170,7 +179,10 @@ pub async fn change_order_status(
     Ok(Json(resource(service::get(&s.platform, retail_domain::EntityKind::Order, &id).await?)))
 }
 
-pub async fn post_events(State(s): State<AppState>, ApiJson(events): ApiJson<Vec<BehaviourEvent>>) -> ApiResult<Json<Applied>> {
+pub async fn post_events(
+    State(s): State<AppState>,
+    ApiJson(events): ApiJson<Vec<BehaviourEvent>>,
+) -> ApiResult<Json<Applied>> {
     Ok(Json(service::ingest_events(&s.platform, &events).await?))
 }
 
@@ -178,7 +190,10 @@ pub async fn list_events(State(s): State<AppState>, RawQuery(raw): RawQuery) -> 
     let mut p = params(raw)?;
     let kind = p
         .remove("kind")
-        .map(|k| EventKind::parse(&k).ok_or_else(|| ApiError::bad_request("invalid_query", format!("unknown event kind {k:?}"))))
+        .map(|k| {
+            EventKind::parse(&k)
+                .ok_or_else(|| ApiError::bad_request("invalid_query", format!("unknown event kind {k:?}")))
+        })
         .transpose()?;
     let query = EventQuery {
         limit: take_limit(&mut p)?,
@@ -195,7 +210,10 @@ pub async fn list_events(State(s): State<AppState>, RawQuery(raw): RawQuery) -> 
     Ok(Json(serde_json::to_value(page).expect("pages serialise")))
 }
 
-pub async fn post_movements(State(s): State<AppState>, ApiJson(moves): ApiJson<Vec<Movement>>) -> ApiResult<Json<Applied>> {
+pub async fn post_movements(
+    State(s): State<AppState>,
+    ApiJson(moves): ApiJson<Vec<Movement>>,
+) -> ApiResult<Json<Applied>> {
     Ok(Json(service::record_movements(&s.platform, &moves).await?))
 }
 
@@ -203,7 +221,10 @@ pub async fn list_movements(State(s): State<AppState>, RawQuery(raw): RawQuery) 
     let mut p = params(raw)?;
     let kind = p
         .remove("kind")
-        .map(|k| MovementKind::parse(&k).ok_or_else(|| ApiError::bad_request("invalid_query", format!("unknown movement kind {k:?}"))))
+        .map(|k| {
+            MovementKind::parse(&k)
+                .ok_or_else(|| ApiError::bad_request("invalid_query", format!("unknown movement kind {k:?}")))
+        })
         .transpose()?;
     let query = LedgerQuery {
         limit: take_limit(&mut p)?,
@@ -221,7 +242,11 @@ pub async fn list_movements(State(s): State<AppState>, RawQuery(raw): RawQuery) 
 
 pub async fn stock(State(s): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let mut p = params(raw)?;
-    let query = StockQuery { limit: take_limit(&mut p)?, location_id: p.remove("location_id"), product_id: p.remove("product_id") };
+    let query = StockQuery {
+        limit: take_limit(&mut p)?,
+        location_id: p.remove("location_id"),
+        product_id: p.remove("product_id"),
+    };
     reject_leftovers(p, "location_id, product_id, limit")?;
     if query.location_id.is_none() && query.product_id.is_none() {
         return Err(ApiError::bad_request("invalid_query", "give location_id, product_id or both"));
@@ -239,26 +264,42 @@ pub async fn import(
     body: Body,
 ) -> ApiResult<Response> {
     let kind = ImportKind::parse(&kind).ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, "unknown_import_kind", format!("unknown kind {kind:?}; one of {}", ImportKind::names().join(", ")))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_import_kind",
+            format!("unknown kind {kind:?}; one of {}", ImportKind::names().join(", ")),
+        )
     })?;
     let mut p = params(raw)?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let format = match p.remove("format") {
-        Some(f) => ImportFormat::parse(&f).ok_or_else(|| ApiError::bad_request("invalid_query", "format must be csv or jsonl"))?,
+        Some(f) => ImportFormat::parse(&f)
+            .ok_or_else(|| ApiError::bad_request("invalid_query", "format must be csv or jsonl"))?,
         None if content_type.starts_with("text/csv") => ImportFormat::Csv,
         None if content_type.contains("ndjson") || content_type.contains("jsonl") => ImportFormat::Jsonl,
-        None => return Err(ApiError::bad_request("invalid_query", "say format=csv or format=jsonl (or send Content-Type text/csv / application/x-ndjson)")),
+        None => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "say format=csv or format=jsonl (or send Content-Type text/csv / application/x-ndjson)",
+            ));
+        }
     };
     let partial = match p.remove("partial").as_deref() {
         None | Some("false") => false,
         Some("true") => true,
-        Some(other) => return Err(ApiError::bad_request("invalid_query", format!("partial must be true or false, not {other:?}"))),
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("partial must be true or false, not {other:?}"),
+            ));
+        }
     };
     reject_leftovers(p, "format, partial")?;
     let stream = body.into_data_stream().map_err(std::io::Error::other);
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
     let options = ImportOptions { partial, ..ImportOptions::new(format) };
-    let report: ImportReport = retail_app::import::import(&s.platform, kind, Box::new(reader), options, std::sync::Arc::new(|_| {})).await?;
+    let report: ImportReport =
+        retail_app::import::import(&s.platform, kind, Box::new(reader), options, std::sync::Arc::new(|_| {})).await?;
     let status = if report.error_count == 0 { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, Json(report)).into_response())
 }

@@ -112,18 +112,30 @@ async fn operational_endpoints_and_docs_work_offline() {
     assert_eq!(ready.json()["database"]["backend"], "sqlite");
     let doc = api.get("/api/v1/openapi.json").await.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/products", "/api/v1/products/{id}", "/api/v1/events", "/api/v1/inventory/stock", "/api/v1/import/{kind}"] {
+    for path in [
+        "/api/v1/products",
+        "/api/v1/products/{id}",
+        "/api/v1/events",
+        "/api/v1/inventory/stock",
+        "/api/v1/import/{kind}",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "OpenAPI lists {path}");
     }
     assert!(doc["components"]["schemas"].get("Product").is_some());
     let page = api.get("/docs").await;
-    assert!(page.text.contains("/docs/swagger-ui-bundle.js") && !page.text.contains("https://"), "docs use vendored assets");
+    assert!(
+        page.text.contains("/docs/swagger-ui-bundle.js") && !page.text.contains("https://"),
+        "docs use vendored assets"
+    );
     let js = api.get("/docs/swagger-ui-bundle.js").await;
     assert_eq!(js.status, StatusCode::OK);
     assert!(js.text.len() > 100_000);
     api.get("/api/v1/products").await;
     let metrics = api.get("/metrics").await.text;
-    assert!(metrics.contains("retail_http_requests_total{method=\"GET\",route=\"/api/v1/products\",status=\"200\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("retail_http_requests_total{method=\"GET\",route=\"/api/v1/products\",status=\"200\"} 1"),
+        "{metrics}"
+    );
     api.get("/nowhere").await.problem(StatusCode::NOT_FOUND, "route_not_found");
 }
 
@@ -172,7 +184,9 @@ async fn bad_input_gets_a_problem_and_changes_nothing() {
     let before = api.get("/api/v1/summary").await.text;
     let stock_before = api.get("/api/v1/inventory/stock?location_id=S1").await.text;
 
-    api.raw("POST", "/api/v1/products", "{\"external_id\": \"P3\",", &[]).await.problem(StatusCode::BAD_REQUEST, "malformed_json");
+    api.raw("POST", "/api/v1/products", "{\"external_id\": \"P3\",", &[])
+        .await
+        .problem(StatusCode::BAD_REQUEST, "malformed_json");
     let mut wrong_type = product("P3", "x");
     wrong_type["price"]["amount_minor"] = json!("twelve");
     api.post("/api/v1/products", wrong_type).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
@@ -195,12 +209,20 @@ async fn bad_input_gets_a_problem_and_changes_nothing() {
     api.post("/api/v1/products/batch", dupes).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "duplicate_id");
     let half_bad = json!([product("P4", "ok"), {"external_id": "P5"}]);
     api.post("/api/v1/products/batch", half_bad).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    api.raw("POST", "/api/v1/products", vec![b'{', 0xff, 0xfe, b'}'], &[]).await.problem(StatusCode::BAD_REQUEST, "malformed_json");
-    api.raw("POST", "/api/v1/products", "x".repeat(17 * 1024 * 1024), &[]).await.problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
-    let req = Request::post("/api/v1/products").header(header::CONTENT_TYPE, "text/plain").body(Body::from("{}")).unwrap();
+    api.raw("POST", "/api/v1/products", vec![b'{', 0xff, 0xfe, b'}'], &[])
+        .await
+        .problem(StatusCode::BAD_REQUEST, "malformed_json");
+    api.raw("POST", "/api/v1/products", "x".repeat(17 * 1024 * 1024), &[])
+        .await
+        .problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    let req =
+        Request::post("/api/v1/products").header(header::CONTENT_TYPE, "text/plain").body(Body::from("{}")).unwrap();
     api.send(req).await.problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
     let negative_sale = json!([{"location_id": "S1", "product_id": "P1", "kind": "sale", "quantity": -3, "occurred_at": "2026-03-01T08:00:00Z"}]);
-    let v = api.post("/api/v1/inventory/movements", negative_sale).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let v = api
+        .post("/api/v1/inventory/movements", negative_sale)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(v["errors"][0]["field"], "[0].quantity");
     let bad_kind = json!([{"location_id": "S1", "product_id": "P1", "kind": "theft", "quantity": 3, "occurred_at": "2026-03-01T08:00:00Z"}]);
     api.post("/api/v1/inventory/movements", bad_kind).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
@@ -226,7 +248,9 @@ async fn idempotency_keys_replay_the_first_response() {
     let stock = api.get("/api/v1/inventory/stock?location_id=S1&product_id=P1").await.json();
     assert_eq!(stock["items"][0]["on_hand"], 10, "the retry did not book the receipt twice");
     let other = json!([{"location_id": "S1", "product_id": "P1", "kind": "receipt", "quantity": 99, "occurred_at": "2026-03-01T08:00:00Z"}]);
-    api.raw("POST", "/api/v1/inventory/movements", other.to_string(), &key).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused");
+    api.raw("POST", "/api/v1/inventory/movements", other.to_string(), &key)
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused");
 }
 
 #[tokio::test]
@@ -243,7 +267,10 @@ async fn inventory_events_and_order_lifecycle() {
     let r = api.post("/api/v1/inventory/movements", moves).await.json();
     assert_eq!(r["ledger_duplicates"], 5, "movement ids make retries safe");
     let stock = api.get("/api/v1/inventory/stock?product_id=P1").await.json();
-    assert_eq!(stock["items"][0], json!({"location_id": "S1", "product_id": "P1", "on_hand": 12, "reserved": 2, "available": 10}));
+    assert_eq!(
+        stock["items"][0],
+        json!({"location_id": "S1", "product_id": "P1", "on_hand": 12, "reserved": 2, "available": 10})
+    );
     assert_eq!(stock["items"][1]["on_hand"], 3);
     let sales = api.get("/api/v1/inventory/movements?kind=sale").await.json();
     assert_eq!(sales["items"][0]["on_hand_delta"], -5);
@@ -266,7 +293,9 @@ async fn inventory_events_and_order_lifecycle() {
     let status = |s: &str| json!({"status": s});
     assert_eq!(api.post("/api/v1/orders/O1/status", status("paid")).await.json()["status"], "paid");
     api.post("/api/v1/orders/O1/status", status("delivered")).await.problem(StatusCode::CONFLICT, "conflict");
-    api.post("/api/v1/orders/O1/status", status("lost")).await.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    api.post("/api/v1/orders/O1/status", status("lost"))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
     api.post("/api/v1/orders/NOPE/status", status("paid")).await.problem(StatusCode::NOT_FOUND, "not_found");
     assert_eq!(api.get("/api/v1/orders/O1").await.json()["status"], "paid");
 }
@@ -276,7 +305,10 @@ async fn import_endpoint_streams_csv_and_reports_rows() {
     let api = Api::seeded("import-http").await;
     let csv = "external_id,name.zh,name.en,category_id,price.amount_minor,price.currency,cost.amount_minor,cost.currency,status\n\
                P7,黄油,Butter,dairy,2590,CNY,1800,CNY,active\n";
-    let req = Request::post("/api/v1/import/products").header(header::CONTENT_TYPE, "text/csv").body(Body::from(csv)).unwrap();
+    let req = Request::post("/api/v1/import/products")
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from(csv))
+        .unwrap();
     let r = api.send(req).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["applied"]["inserted"], 1);
@@ -285,5 +317,7 @@ async fn import_endpoint_streams_csv_and_reports_rows() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["errors"][0]["line"], 2);
     assert_eq!(api.count("products").await, 3);
-    api.raw("POST", "/api/v1/import/widgets?format=csv", "", &[]).await.problem(StatusCode::NOT_FOUND, "unknown_import_kind");
+    api.raw("POST", "/api/v1/import/widgets?format=csv", "", &[])
+        .await
+        .problem(StatusCode::NOT_FOUND, "unknown_import_kind");
 }

@@ -4,15 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use retail_domain::{
-    BehaviourEvent, Category, Currency, EntityKind, EventKind, LocationKind, Money, Movement, MovementKind, Order, OrderChannel,
-    OrderLine, OrderStatus, Product, ProductStatus, Text,
-};
 use retail_domain::Location;
+use retail_domain::{
+    BehaviourEvent, Category, Currency, EntityKind, EventKind, LocationKind, Money, Movement, MovementKind, Order,
+    OrderChannel, OrderLine, OrderStatus, Product, ProductStatus, Text,
+};
 
 use crate::{
-    Backend, DocQuery, EventQuery, IdempotentResponse, LedgerQuery, OutboxWrite, StockQuery, Store, StoreError, UserRecord,
-    WriteSet,
+    Backend, DocQuery, EventQuery, IdempotentResponse, LedgerQuery, OutboxWrite, StockQuery, Store, StoreError,
+    UserRecord, WriteSet,
 };
 
 fn ts(s: &str) -> chrono::DateTime<chrono::Utc> {
@@ -35,7 +35,13 @@ pub fn location(id: &str) -> Location {
 }
 
 pub fn category(id: &str) -> Category {
-    Category { external_id: id.into(), parent_id: None, name: Text::new("乳品", "Dairy"), consumable: true, perishable: true }
+    Category {
+        external_id: id.into(),
+        parent_id: None,
+        name: Text::new("乳品", "Dairy"),
+        consumable: true,
+        perishable: true,
+    }
 }
 
 pub fn product(id: &str, category: &str, name_zh: &str) -> Product {
@@ -101,6 +107,19 @@ pub async fn run_all(store: &dyn Store) {
     outbox_is_an_ordered_idempotent_log(store).await;
     idempotency_keys_and_users(store).await;
     deletes(store).await;
+    log_indexes_suspend_and_restore(store).await;
+}
+
+async fn log_indexes_suspend_and_restore(store: &dyn Store) {
+    store.suspend_log_indexes().await.unwrap();
+    let mut w = WriteSet::default();
+    w.add_movements(&[movement("bulk-m1", MovementKind::Receipt, "S2", 4, None)]);
+    store.apply(w).await.expect("writes work while indexes are suspended");
+    store.migrate().await.expect("migrate rebuilds suspended indexes");
+    store.restore_indexes().await.expect("restoring twice is harmless");
+    let stock =
+        store.stock(&StockQuery { location_id: Some("S2".into()), limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(stock[0].on_hand, 5, "the rebuilt indexes serve the same answers");
 }
 
 async fn migrations_are_idempotent(store: &dyn Store) {
@@ -113,8 +132,9 @@ async fn seed_master_data(store: &dyn Store) {
     let mut w = WriteSet::default();
     w.upsert(&[location("S1"), location("S2")]);
     w.upsert(&[category("dairy")]);
-    let products: Vec<Product> =
-        (1..=25).map(|i| product(&format!("P{i:02}"), "dairy", if i == 7 { "酸奶 草莓味" } else { "全脂牛奶" })).collect();
+    let products: Vec<Product> = (1..=25)
+        .map(|i| product(&format!("P{i:02}"), "dairy", if i == 7 { "酸奶 草莓味" } else { "全脂牛奶" }))
+        .collect();
     w.upsert(&products);
     let applied = store.apply(w).await.expect("seed");
     assert_eq!(applied.inserted, 28, "every new document counts as inserted");
@@ -126,7 +146,11 @@ async fn upserts_are_idempotent_on_external_ids(store: &dyn Store) {
     let mut w = WriteSet::default();
     w.upsert(std::slice::from_ref(&p));
     let applied = store.apply(w.clone()).await.unwrap();
-    assert_eq!((applied.inserted, applied.updated, applied.unchanged), (0, 0, 1), "same document again changes nothing");
+    assert_eq!(
+        (applied.inserted, applied.updated, applied.unchanged),
+        (0, 0, 1),
+        "same document again changes nothing"
+    );
     let stored = store.get_doc(EntityKind::Product, "P01").await.unwrap().expect("P01 stored");
     assert_eq!(stored.version, 1, "an unchanged upsert keeps the version");
     let back: Product = serde_json::from_value(stored.doc).unwrap();
@@ -168,7 +192,10 @@ async fn listing_pages_searches_and_filters(store: &dyn Store) {
         .unwrap();
     assert_eq!(hits.items.len(), 1, "Chinese substring search finds the one strawberry yoghurt");
     let hits = store
-        .list_docs(EntityKind::Product, &DocQuery { search: Some("PRODUCT P1".into()), limit: 50, ..Default::default() })
+        .list_docs(
+            EntityKind::Product,
+            &DocQuery { search: Some("PRODUCT P1".into()), limit: 50, ..Default::default() },
+        )
         .await
         .unwrap();
     assert_eq!(hits.items.len(), 10, "search is case-insensitive over English names (P10..P19)");
@@ -187,12 +214,18 @@ async fn listing_pages_searches_and_filters(store: &dyn Store) {
         .unwrap();
     assert_eq!(filtered.items.len(), 25);
     let err = store
-        .list_docs(EntityKind::Product, &DocQuery { filters: vec![("doc".into(), "x".into())], limit: 10, ..Default::default() })
+        .list_docs(
+            EntityKind::Product,
+            &DocQuery { filters: vec![("doc".into(), "x".into())], limit: 10, ..Default::default() },
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::UnknownFilter { .. }), "only projected columns can be filtered: {err}");
     let err = store
-        .list_docs(EntityKind::Product, &DocQuery { after: Some("not-a-cursor".into()), limit: 10, ..Default::default() })
+        .list_docs(
+            EntityKind::Product,
+            &DocQuery { after: Some("not-a-cursor".into()), limit: 10, ..Default::default() },
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::InvalidCursor));
@@ -221,7 +254,10 @@ async fn rejected_writes_change_nothing(store: &dyn Store) {
     w.upsert(&[category("snacks")]);
     w.add_movements(&[movement("bad-mv", MovementKind::Receipt, "S404", 5, None)]);
     assert!(matches!(store.apply(w).await, Err(StoreError::UnknownReferences(_))));
-    assert!(store.get_doc(EntityKind::Category, "snacks").await.unwrap().is_none(), "documents roll back with the ledger");
+    assert!(
+        store.get_doc(EntityKind::Category, "snacks").await.unwrap().is_none(),
+        "documents roll back with the ledger"
+    );
 
     let mut w = WriteSet::default();
     w.upsert(&[category("parent"), Category { parent_id: Some("parent".into()), ..category("child") }]);
@@ -240,7 +276,10 @@ async fn bulk_writes_are_all_or_nothing(store: &dyn Store) {
     w.upsert(&[product("BULK2", "bulk-a", "批量")]);
     bulk.apply(w).await.expect("the transaction stays usable after a refused set");
     drop(bulk);
-    assert!(store.get_doc(EntityKind::Category, "bulk-a").await.unwrap().is_none(), "dropping a bulk write rolls it back");
+    assert!(
+        store.get_doc(EntityKind::Category, "bulk-a").await.unwrap().is_none(),
+        "dropping a bulk write rolls it back"
+    );
 
     let mut bulk = store.begin_bulk().await.unwrap();
     let mut w = WriteSet::default();
@@ -275,10 +314,14 @@ async fn orders_round_trip(store: &dyn Store) {
     w.upsert(std::slice::from_ref(&order));
     assert_eq!(w.order_lines.len(), 2);
     store.apply(w).await.unwrap();
-    let back: Order = serde_json::from_value(store.get_doc(EntityKind::Order, "O-1").await.unwrap().unwrap().doc).unwrap();
+    let back: Order =
+        serde_json::from_value(store.get_doc(EntityKind::Order, "O-1").await.unwrap().unwrap().doc).unwrap();
     assert_eq!(back, order);
     let by_status = store
-        .list_docs(EntityKind::Order, &DocQuery { filters: vec![("status".into(), "paid".into())], limit: 10, ..Default::default() })
+        .list_docs(
+            EntityKind::Order,
+            &DocQuery { filters: vec![("status".into(), "paid".into())], limit: 10, ..Default::default() },
+        )
         .await
         .unwrap();
     assert_eq!(by_status.items.len(), 1, "orders filter by projected status");
@@ -309,16 +352,25 @@ async fn events_deduplicate_and_page(store: &dyn Store) {
     bad.add_events(&[event("e9", EventKind::View, "C1", "P404", "2026-03-01T10:00:00Z")]);
     assert!(matches!(store.apply(bad).await, Err(StoreError::UnknownReferences(_))), "events must name known products");
 
-    let page = store.list_events(&EventQuery { customer_id: Some("C1".into()), limit: 1, ..Default::default() }).await.unwrap();
+    let page = store
+        .list_events(&EventQuery { customer_id: Some("C1".into()), limit: 1, ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].event, events[0], "events round-trip with all fields");
     let next = store
-        .list_events(&EventQuery { customer_id: Some("C1".into()), limit: 1, after: page.next_cursor, ..Default::default() })
+        .list_events(&EventQuery {
+            customer_id: Some("C1".into()),
+            limit: 1,
+            after: page.next_cursor,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(next.items[0].event.event_id.as_deref(), Some("e2"));
     assert!(next.next_cursor.is_none(), "no cursor after the last page");
-    let clicks = store.list_events(&EventQuery { kind: Some(EventKind::Click), limit: 10, ..Default::default() }).await.unwrap();
+    let clicks =
+        store.list_events(&EventQuery { kind: Some(EventKind::Click), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(clicks.items.len(), 1);
 }
 
@@ -337,7 +389,8 @@ async fn stock_is_derived_from_the_ledger(store: &dyn Store) {
     let again = store.apply(w).await.unwrap();
     assert_eq!((again.ledger_rows, again.ledger_duplicates), (0, 6), "movement ids make retries safe");
 
-    let stock = store.stock(&StockQuery { product_id: Some("P01".into()), limit: 100, ..Default::default() }).await.unwrap();
+    let stock =
+        store.stock(&StockQuery { product_id: Some("P01".into()), limit: 100, ..Default::default() }).await.unwrap();
     let s1 = stock.iter().find(|s| s.location_id == "S1").expect("S1 stock");
     assert_eq!((s1.on_hand, s1.reserved, s1.available), (5, 1, 4));
     let s2 = stock.iter().find(|s| s.location_id == "S2").expect("S2 stock");

@@ -54,6 +54,14 @@ pub trait Store: Send + Sync {
     /// nothing is visible until [`BulkWrite::commit`]; dropping it rolls back.
     async fn begin_bulk(&self) -> Result<Box<dyn BulkWrite>, StoreError>;
 
+    /// Before a bulk load into the append-only tables (ledger, events, order
+    /// lines): drops their non-unique indexes, recording how to rebuild them.
+    async fn suspend_log_indexes(&self) -> Result<(), StoreError>;
+
+    /// Rebuilds indexes dropped by [`Store::suspend_log_indexes`] (also done by
+    /// [`Store::migrate`], so an interrupted load recovers on the next start).
+    async fn restore_indexes(&self) -> Result<(), StoreError>;
+
     async fn get_doc(&self, kind: EntityKind, external_id: &str) -> Result<Option<StoredDoc>, StoreError>;
 
     /// Lists documents in external-id order, a page at a time.

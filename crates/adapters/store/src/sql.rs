@@ -42,6 +42,34 @@ fn bind_all(sql: &str, values: Vec<SqlValue>) -> AnyQuery<'_> {
     values.into_iter().fold(sqlx::query(sql), bind)
 }
 
+/// SQL with `$N` parameters as the backend wants it. PostgreSQL takes them as
+/// they are; for SQLite they become anonymous `?`, because SQLite looks named
+/// and numbered parameters up in a list, which makes binding a multi-row insert
+/// quadratic in its parameter count. Every query binds its parameters in the
+/// order they appear, so numbering by position is the same thing.
+fn for_backend(backend: Backend, sql: &str) -> String {
+    if backend == Backend::Postgres {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut in_literal = false;
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            in_literal = !in_literal;
+        }
+        if c == '$' && !in_literal && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+            while chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `($1,$2,$3),($4,$5,$6)` for `rows` rows of `cols` parameters from `$start`.
 fn placeholders(rows: usize, cols: usize, start: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
@@ -89,12 +117,19 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlStore, StoreE
     static DRIVERS: Once = Once::new();
     DRIVERS.call_once(sqlx::any::install_default_drivers);
     let (backend, url) = if url.starts_with("sqlite:") {
-        let url = if url.contains("mode=") { url.to_string() } else { format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' }) };
+        let url = if url.contains("mode=") {
+            url.to_string()
+        } else {
+            format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+        };
         (Backend::Sqlite, url)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         (Backend::Postgres, url.to_string())
     } else {
-        return Err(StoreError::Unavailable { backend: "sql", message: format!("unsupported database URL {url:?}: use sqlite://PATH or postgres://…") });
+        return Err(StoreError::Unavailable {
+            backend: "sql",
+            message: format!("unsupported database URL {url:?}: use sqlite://PATH or postgres://…"),
+        });
     };
     let mut options = AnyPoolOptions::new()
         .max_connections(max_connections.max(1))
@@ -115,7 +150,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<SqlStore, StoreE
             })
         });
     }
-    let unavailable = |e: sqlx::Error| StoreError::Unavailable { backend: backend.as_str(), message: format!("{}: {e}", redact(&url)) };
+    let unavailable = |e: sqlx::Error| StoreError::Unavailable {
+        backend: backend.as_str(),
+        message: format!("{}: {e}", redact(&url)),
+    };
     // One direct connection first: a refused or misconfigured server fails at once
     // instead of after the pool's acquire retries.
     sqlx::AnyConnection::connect(&url).await.map_err(unavailable)?.close().await.map_err(unavailable)?;
@@ -157,6 +195,10 @@ impl BulkWrite for SqlBulk {
 }
 
 impl SqlStore {
+    fn sql(&self, text: &str) -> String {
+        for_backend(self.backend, text)
+    }
+
     /// Another handle on the same pool and write turn (cheap: both are shared).
     fn clone_handle(&self) -> SqlStore {
         SqlStore { pool: self.pool.clone(), backend: self.backend, write_lock: self.write_lock.clone() }
@@ -209,8 +251,13 @@ impl SqlStore {
         Ok(())
     }
 
-    async fn missing_references(&self, tx: &mut Transaction<'static, Any>, writes: &WriteSet) -> Result<Vec<Reference>, StoreError> {
-        let written: HashSet<(EntityKind, &str)> = writes.docs.iter().map(|d| (d.kind, d.external_id.as_str())).collect();
+    async fn missing_references(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        writes: &WriteSet,
+    ) -> Result<Vec<Reference>, StoreError> {
+        let written: HashSet<(EntityKind, &str)> =
+            writes.docs.iter().map(|d| (d.kind, d.external_id.as_str())).collect();
         let mut wanted: BTreeMap<EntityKind, HashSet<&str>> = BTreeMap::new();
         for r in &writes.references {
             if !written.contains(&(r.kind, r.external_id.as_str())) {
@@ -221,11 +268,11 @@ impl SqlStore {
         for (kind, ids) in wanted {
             let ids: Vec<&str> = ids.into_iter().collect();
             for chunk in ids.chunks(chunk_rows(1)) {
-                let sql = format!(
+                let sql = self.sql(&format!(
                     "SELECT external_id FROM {} WHERE external_id IN ({})",
                     table_spec(kind).table,
                     (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
-                );
+                ));
                 let q = chunk.iter().fold(sqlx::query(&sql), |q, id| q.bind(id.to_string()));
                 for row in q.fetch_all(&mut **tx).await? {
                     found.insert((kind, row.try_get(0)?));
@@ -235,12 +282,20 @@ impl SqlStore {
         Ok(writes
             .references
             .iter()
-            .filter(|r| !written.contains(&(r.kind, r.external_id.as_str())) && !found.contains(&(r.kind, r.external_id.clone())))
+            .filter(|r| {
+                !written.contains(&(r.kind, r.external_id.as_str()))
+                    && !found.contains(&(r.kind, r.external_id.clone()))
+            })
             .cloned()
             .collect())
     }
 
-    async fn write_docs(&self, tx: &mut Transaction<'static, Any>, docs: &[DocWrite], applied: &mut Applied) -> Result<(), StoreError> {
+    async fn write_docs(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        docs: &[DocWrite],
+        applied: &mut Applied,
+    ) -> Result<(), StoreError> {
         let mut by_kind: BTreeMap<EntityKind, Vec<&DocWrite>> = BTreeMap::new();
         for d in docs {
             by_kind.entry(d.kind).or_default().push(d);
@@ -259,14 +314,14 @@ impl SqlStore {
                 .map(|n| format!("{n} = excluded.{n}"))
                 .collect();
             for chunk in docs.chunks(chunk_rows(names.len())) {
-                let sql = format!(
+                let sql = self.sql(&format!(
                     "INSERT INTO {t} ({cols}) VALUES {vals} ON CONFLICT (external_id) DO UPDATE SET {upd}, version = {t}.version + 1 \
                      WHERE {t}.doc <> excluded.doc RETURNING version",
                     t = spec.table,
                     cols = names.join(","),
                     vals = placeholders(chunk.len(), names.len(), 1),
                     upd = updates.join(", "),
-                );
+                ));
                 let mut values = Vec::with_capacity(chunk.len() * names.len());
                 for d in chunk {
                     values.extend(doc_values(spec, d, now));
@@ -284,18 +339,18 @@ impl SqlStore {
 
     async fn write_order_lines(&self, tx: &mut Transaction<'static, Any>, writes: &WriteSet) -> Result<(), StoreError> {
         for chunk in writes.order_lines_for.chunks(chunk_rows(1)) {
-            let sql = format!(
+            let sql = self.sql(&format!(
                 "DELETE FROM order_lines WHERE order_id IN ({})",
                 (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
-            );
+            ));
             chunk.iter().fold(sqlx::query(&sql), |q, id| q.bind(id.clone())).execute(&mut **tx).await?;
         }
         const COLS: usize = 6;
         for chunk in writes.order_lines.chunks(chunk_rows(COLS)) {
-            let sql = format!(
+            let sql = self.sql(&format!(
                 "INSERT INTO order_lines (order_id, line_no, product_id, quantity, unit_price_minor, discount_minor) VALUES {}",
                 placeholders(chunk.len(), COLS, 1)
-            );
+            ));
             let values = chunk.iter().flat_map(|l| {
                 [
                     SqlValue::Text(Some(l.order_id.clone())),
@@ -311,14 +366,19 @@ impl SqlStore {
         Ok(())
     }
 
-    async fn write_ledger(&self, tx: &mut Transaction<'static, Any>, rows: &[LedgerWrite], applied: &mut Applied) -> Result<(), StoreError> {
+    async fn write_ledger(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        rows: &[LedgerWrite],
+        applied: &mut Applied,
+    ) -> Result<(), StoreError> {
         const COLS: usize = 9;
         for chunk in rows.chunks(chunk_rows(COLS)) {
-            let sql = format!(
+            let sql = self.sql(&format!(
                 "INSERT INTO ledger (movement_id, location_id, product_id, kind, on_hand_delta, reserved_delta, unit_value_minor, reference, occurred_at) \
                  VALUES {} ON CONFLICT DO NOTHING",
                 placeholders(chunk.len(), COLS, 1)
-            );
+            ));
             let values = chunk.iter().flat_map(|w| {
                 let r = &w.row;
                 [
@@ -340,14 +400,19 @@ impl SqlStore {
         Ok(())
     }
 
-    async fn write_events(&self, tx: &mut Transaction<'static, Any>, events: &[BehaviourEvent], applied: &mut Applied) -> Result<(), StoreError> {
+    async fn write_events(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        events: &[BehaviourEvent],
+        applied: &mut Applied,
+    ) -> Result<(), StoreError> {
         const COLS: usize = 13;
         for chunk in events.chunks(chunk_rows(COLS)) {
-            let sql = format!(
+            let sql = self.sql(&format!(
                 "INSERT INTO events (event_id, kind, customer_id, session_id, product_id, query, position, strategy, request_id, \
                  location_id, quantity, value_minor, occurred_at) VALUES {} ON CONFLICT DO NOTHING",
                 placeholders(chunk.len(), COLS, 1)
-            );
+            ));
             let values = chunk.iter().flat_map(|e| {
                 [
                     SqlValue::Text(e.event_id.clone()),
@@ -372,9 +437,13 @@ impl SqlStore {
         Ok(())
     }
 
-    async fn write_outbox(&self, tx: &mut Transaction<'static, Any>, records: &[OutboxWrite]) -> Result<(), StoreError> {
+    async fn write_outbox(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        records: &[OutboxWrite],
+    ) -> Result<(), StoreError> {
         for r in records {
-            sqlx::query("INSERT INTO outbox (event_id, topic, payload, occurred_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            sqlx::query(&self.sql("INSERT INTO outbox (event_id, topic, payload, occurred_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING"))
                 .bind(r.event_id.clone())
                 .bind(r.topic.clone())
                 .bind(r.payload.to_string())
@@ -401,7 +470,10 @@ fn doc_values(spec: &TableSpec, d: &DocWrite, now: i64) -> Vec<SqlValue> {
             ColumnType::Real => SqlValue::Real(field.and_then(Value::as_f64)),
             ColumnType::Bool => SqlValue::Int(field.and_then(Value::as_bool).map(i64::from)),
             ColumnType::TimestampMs => SqlValue::Int(
-                field.and_then(Value::as_str).and_then(|s| s.parse::<DateTime<Utc>>().ok()).map(|t| t.timestamp_millis()),
+                field
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse::<DateTime<Utc>>().ok())
+                    .map(|t| t.timestamp_millis()),
             ),
         });
     }
@@ -410,7 +482,8 @@ fn doc_values(spec: &TableSpec, d: &DocWrite, now: i64) -> Vec<SqlValue> {
 }
 
 fn filter_value(spec: &TableSpec, column: &str, value: &str) -> Result<SqlValue, StoreError> {
-    let unknown = || StoreError::UnknownFilter { kind: spec.table, field: column.to_string(), allowed: spec.filterable() };
+    let unknown =
+        || StoreError::UnknownFilter { kind: spec.table, field: column.to_string(), allowed: spec.filterable() };
     let col = spec.column(column).ok_or_else(unknown)?;
     Ok(match col.ty {
         ColumnType::Text => SqlValue::Text(Some(value.to_string())),
@@ -534,15 +607,15 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(|e| StoreError::Unavailable {
-            backend: self.backend.as_str(),
-            message: e.to_string(),
-        })?;
+        sqlx::query(&self.sql("SELECT 1"))
+            .execute(&self.pool)
+            .await
+            .map_err(|e| StoreError::Unavailable { backend: self.backend.as_str(), message: e.to_string() })?;
         Ok(())
     }
 
     async fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        let _guard = if self.backend == Backend::Sqlite { Some(self.write_lock.lock().await) } else { None };
+        let guard = if self.backend == Backend::Sqlite { Some(self.write_lock.lock().await) } else { None };
         self.pool
             .execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, \
@@ -556,7 +629,7 @@ impl Store for SqlStore {
                 // Replicas starting together: one migrates, the others wait and then see it done.
                 tx.execute("SELECT pg_advisory_xact_lock(72010000)").await?;
             }
-            let existing = sqlx::query("SELECT checksum FROM schema_migrations WHERE version = $1")
+            let existing = sqlx::query(&self.sql("SELECT checksum FROM schema_migrations WHERE version = $1"))
                 .bind(m.version)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -575,19 +648,65 @@ impl Store for SqlStore {
                     for statement in statements(m.sql) {
                         tx.execute(statement.as_str()).await?;
                     }
-                    sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
-                        .bind(m.version)
-                        .bind(m.name)
-                        .bind(sum)
-                        .bind(now_ms())
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(&self.sql(
+                        "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+                    ))
+                    .bind(m.version)
+                    .bind(m.name)
+                    .bind(sum)
+                    .bind(now_ms())
+                    .execute(&mut *tx)
+                    .await?;
                     applied_now.push(format!("{:04}_{}", m.version, m.name));
                 }
             }
             tx.commit().await?;
         }
+        drop(guard);
+        self.restore_indexes().await?;
         Ok(applied_now)
+    }
+
+    async fn suspend_log_indexes(&self) -> Result<(), StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        let list = match self.backend {
+            Backend::Sqlite => {
+                "SELECT name, sql AS ddl FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                 AND tbl_name IN ('ledger', 'events', 'order_lines') AND sql NOT LIKE 'CREATE UNIQUE%'"
+            }
+            Backend::Postgres => {
+                "SELECT indexname::text AS name, indexdef::text AS ddl FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND tablename IN ('ledger', 'events', 'order_lines') AND indexdef NOT LIKE 'CREATE UNIQUE%'"
+            }
+        };
+        for row in sqlx::query(list).fetch_all(&mut *tx).await? {
+            let name: String = row.try_get("name")?;
+            let ddl: String = row.try_get("ddl")?;
+            sqlx::query(&self.sql("INSERT INTO suspended_indexes (name, ddl) VALUES ($1, $2) ON CONFLICT DO NOTHING"))
+                .bind(name.clone())
+                .bind(ddl)
+                .execute(&mut *tx)
+                .await?;
+            tx.execute(format!("DROP INDEX {name}").as_str()).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn restore_indexes(&self) -> Result<(), StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        for row in sqlx::query("SELECT name, ddl FROM suspended_indexes ORDER BY name").fetch_all(&mut *tx).await? {
+            let name: String = row.try_get("name")?;
+            let ddl: String = row.try_get("ddl")?;
+            tracing::info!(index = %name, "rebuilding index");
+            tx.execute(ddl.as_str()).await?;
+            sqlx::query(&self.sql("DELETE FROM suspended_indexes WHERE name = $1"))
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn apply(&self, writes: WriteSet) -> Result<Applied, StoreError> {
@@ -604,8 +723,11 @@ impl Store for SqlStore {
 
     async fn get_doc(&self, kind: EntityKind, external_id: &str) -> Result<Option<StoredDoc>, StoreError> {
         let spec = table_spec(kind);
-        let sql = format!("SELECT external_id, doc, version, created_at, updated_at FROM {} WHERE external_id = $1", spec.table);
-        let row = sqlx::query(&sql).bind(external_id.to_string()).fetch_optional(&self.pool).await?;
+        let sql = self.sql(&format!(
+            "SELECT external_id, doc, version, created_at, updated_at FROM {} WHERE external_id = $1",
+            spec.table
+        ));
+        let row = sqlx::query(&self.sql(&sql)).bind(external_id.to_string()).fetch_optional(&self.pool).await?;
         row.map(|r| doc_from_row(spec.table, &r)).transpose()
     }
 
@@ -624,12 +746,12 @@ impl Store for SqlStore {
             cond.add("external_id > ?", SqlValue::Text(Some(decode_cursor(c)?)));
         }
         let limit = clamp_limit(query.limit);
-        let sql = format!(
+        let sql = self.sql(&format!(
             "SELECT external_id, doc, version, created_at, updated_at FROM {} {} ORDER BY external_id LIMIT ${}",
             spec.table,
             cond.sql(),
             cond.next_param()
-        );
+        ));
         let mut values = cond.values;
         values.push(SqlValue::Int(Some(limit + 1)));
         let rows = bind_all(&sql, values).fetch_all(&self.pool).await?;
@@ -641,23 +763,26 @@ impl Store for SqlStore {
     }
 
     async fn count_docs(&self, kind: EntityKind) -> Result<u64, StoreError> {
-        let sql = format!("SELECT COUNT(*) FROM {}", table_spec(kind).table);
-        let n: i64 = sqlx::query(&sql).fetch_one(&self.pool).await?.try_get(0)?;
+        let sql = self.sql(&format!("SELECT COUNT(*) FROM {}", table_spec(kind).table));
+        let n: i64 = sqlx::query(&self.sql(&sql)).fetch_one(&self.pool).await?.try_get(0)?;
         Ok(n as u64)
     }
 
     async fn delete_doc(&self, kind: EntityKind, external_id: &str) -> Result<bool, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
         for (table, column) in referenced_from(kind) {
-            let sql = format!("SELECT 1 FROM {table} WHERE {column} = $1 LIMIT 1");
-            if sqlx::query(&sql).bind(external_id.to_string()).fetch_optional(&mut *tx).await?.is_some() {
+            let sql = self.sql(&format!("SELECT 1 FROM {table} WHERE {column} = $1 LIMIT 1"));
+            if sqlx::query(&self.sql(&sql)).bind(external_id.to_string()).fetch_optional(&mut *tx).await?.is_some() {
                 return Err(StoreError::InUse { kind, id: external_id.to_string(), by: table });
             }
         }
-        let sql = format!("DELETE FROM {} WHERE external_id = $1", table_spec(kind).table);
-        let n = sqlx::query(&sql).bind(external_id.to_string()).execute(&mut *tx).await?.rows_affected();
+        let sql = self.sql(&format!("DELETE FROM {} WHERE external_id = $1", table_spec(kind).table));
+        let n = sqlx::query(&self.sql(&sql)).bind(external_id.to_string()).execute(&mut *tx).await?.rows_affected();
         if kind == EntityKind::Order {
-            sqlx::query("DELETE FROM order_lines WHERE order_id = $1").bind(external_id.to_string()).execute(&mut *tx).await?;
+            sqlx::query(&self.sql("DELETE FROM order_lines WHERE order_id = $1"))
+                .bind(external_id.to_string())
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(n > 0)
@@ -666,11 +791,11 @@ impl Store for SqlStore {
     async fn existing_ids(&self, kind: EntityKind, ids: &[String]) -> Result<Vec<String>, StoreError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(chunk_rows(1)) {
-            let sql = format!(
+            let sql = self.sql(&format!(
                 "SELECT external_id FROM {} WHERE external_id IN ({})",
                 table_spec(kind).table,
                 (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
-            );
+            ));
             let rows = chunk.iter().fold(sqlx::query(&sql), |q, id| q.bind(id.clone())).fetch_all(&self.pool).await?;
             for r in rows {
                 out.push(r.try_get(0)?);
@@ -695,7 +820,7 @@ impl Store for SqlStore {
             cond.add("seq > ?", SqlValue::Int(Some(decode_seq_cursor(c)?)));
         }
         let limit = clamp_limit(query.limit);
-        let sql = format!("SELECT * FROM events {} ORDER BY seq LIMIT ${}", cond.sql(), cond.next_param());
+        let sql = self.sql(&format!("SELECT * FROM events {} ORDER BY seq LIMIT ${}", cond.sql(), cond.next_param()));
         let mut values = cond.values;
         values.push(SqlValue::Int(Some(limit + 1)));
         let rows = bind_all(&sql, values).fetch_all(&self.pool).await?;
@@ -718,7 +843,7 @@ impl Store for SqlStore {
             cond.add("seq > ?", SqlValue::Int(Some(decode_seq_cursor(c)?)));
         }
         let limit = clamp_limit(query.limit);
-        let sql = format!("SELECT * FROM ledger {} ORDER BY seq LIMIT ${}", cond.sql(), cond.next_param());
+        let sql = self.sql(&format!("SELECT * FROM ledger {} ORDER BY seq LIMIT ${}", cond.sql(), cond.next_param()));
         let mut values = cond.values;
         values.push(SqlValue::Int(Some(limit + 1)));
         let rows = bind_all(&sql, values).fetch_all(&self.pool).await?;
@@ -730,13 +855,13 @@ impl Store for SqlStore {
         let mut cond = Conditions::default();
         cond.add_opt_text("location_id", &query.location_id);
         cond.add_opt_text("product_id", &query.product_id);
-        let sql = format!(
+        let sql = self.sql(&format!(
             "SELECT location_id, product_id, CAST(SUM(on_hand_delta) AS BIGINT) AS on_hand, \
              CAST(SUM(reserved_delta) AS BIGINT) AS reserved FROM ledger {} \
              GROUP BY location_id, product_id ORDER BY location_id, product_id LIMIT ${}",
             cond.sql(),
             cond.next_param()
-        );
+        ));
         let mut values = cond.values;
         values.push(SqlValue::Int(Some(i64::from(query.limit.clamp(1, 100_000)))));
         let rows = bind_all(&sql, values).fetch_all(&self.pool).await?;
@@ -759,7 +884,7 @@ impl Store for SqlStore {
         let (_guard, mut tx) = self.begin_write().await?;
         self.lock_outbox(&mut tx).await?;
         self.write_outbox(&mut tx, std::slice::from_ref(record)).await?;
-        let seq: i64 = sqlx::query("SELECT seq FROM outbox WHERE event_id = $1")
+        let seq: i64 = sqlx::query(&self.sql("SELECT seq FROM outbox WHERE event_id = $1"))
             .bind(record.event_id.clone())
             .fetch_one(&mut *tx)
             .await?
@@ -769,7 +894,10 @@ impl Store for SqlStore {
     }
 
     async fn outbox_after(&self, after_seq: u64, limit: usize) -> Result<Vec<OutboxRecord>, StoreError> {
-        let rows = sqlx::query("SELECT seq, event_id, topic, payload, occurred_at FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2")
+        let rows =
+            sqlx::query(&self.sql(
+                "SELECT seq, event_id, topic, payload, occurred_at FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
+            ))
             .bind(after_seq as i64)
             .bind(limit.clamp(1, 10_000) as i64)
             .fetch_all(&self.pool)
@@ -792,7 +920,7 @@ impl Store for SqlStore {
     }
 
     async fn consumer_offset(&self, consumer: &str) -> Result<u64, StoreError> {
-        let row = sqlx::query("SELECT seq FROM bus_offsets WHERE consumer = $1")
+        let row = sqlx::query(&self.sql("SELECT seq FROM bus_offsets WHERE consumer = $1"))
             .bind(consumer.to_string())
             .fetch_optional(&self.pool)
             .await?;
@@ -801,10 +929,10 @@ impl Store for SqlStore {
 
     async fn commit_offset(&self, consumer: &str, seq: u64) -> Result<(), StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
-        sqlx::query(
+        sqlx::query(&self.sql(
             "INSERT INTO bus_offsets (consumer, seq) VALUES ($1, $2) ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq \
              WHERE bus_offsets.seq < excluded.seq",
-        )
+        ))
         .bind(consumer.to_string())
         .bind(seq as i64)
         .execute(&mut *tx)
@@ -814,10 +942,12 @@ impl Store for SqlStore {
     }
 
     async fn idempotency_get(&self, key: &str) -> Result<Option<IdempotentResponse>, StoreError> {
-        let row = sqlx::query("SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE key = $1")
-            .bind(key.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            &self.sql("SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE key = $1"),
+        )
+        .bind(key.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| {
             Ok(IdempotentResponse {
                 request_hash: r.try_get("request_hash")?,
@@ -831,9 +961,9 @@ impl Store for SqlStore {
 
     async fn idempotency_put(&self, key: &str, response: &IdempotentResponse) -> Result<bool, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
-        let n = sqlx::query(
+        let n = sqlx::query(&self.sql(
             "INSERT INTO idempotency_keys (key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        )
+        ))
         .bind(key.to_string())
         .bind(response.request_hash.clone())
         .bind(i64::from(response.status))
@@ -848,11 +978,11 @@ impl Store for SqlStore {
 
     async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
-        sqlx::query(
+        sqlx::query(&self.sql(
             "INSERT INTO users (username, display_name, role, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role, \
              password_hash = excluded.password_hash, disabled = excluded.disabled",
-        )
+        ))
         .bind(user.username.clone())
         .bind(user.display_name.clone())
         .bind(user.role.clone())
@@ -866,12 +996,15 @@ impl Store for SqlStore {
     }
 
     async fn get_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM users WHERE username = $1").bind(username.to_string()).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&self.sql("SELECT * FROM users WHERE username = $1"))
+            .bind(username.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM users ORDER BY username").fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&self.sql("SELECT * FROM users ORDER BY username")).fetch_all(&self.pool).await?;
         rows.iter().map(user_from_row).collect()
     }
 }
@@ -884,6 +1017,16 @@ mod tests {
     fn placeholders_number_rows_consecutively() {
         assert_eq!(placeholders(2, 3, 1), "($1,$2,$3),($4,$5,$6)");
         assert_eq!(placeholders(1, 1, 5), "($5)");
+    }
+
+    #[test]
+    fn sqlite_gets_positional_parameters() {
+        let sql = "SELECT a FROM t WHERE x = $1 AND y LIKE $2 ESCAPE '\\' AND z = '$3' LIMIT $10";
+        assert_eq!(
+            for_backend(Backend::Sqlite, sql),
+            "SELECT a FROM t WHERE x = ? AND y LIKE ? ESCAPE '\\' AND z = '$3' LIMIT ?"
+        );
+        assert_eq!(for_backend(Backend::Postgres, sql), sql);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! API, bulk import and the demo loader all build their writes here.
 
 use retail_domain::{
-    BehaviourEvent, Category, Customer, Entity, EntityKind, GoodsReceipt, KbArticle, Location, Movement, Order, Product,
-    PurchaseOrder, Supplier,
+    BehaviourEvent, Category, Customer, Entity, EntityKind, GoodsReceipt, KbArticle, Location, Movement, Order,
+    Product, PurchaseOrder, Supplier,
 };
 
 use crate::types::{DocWrite, LedgerWrite, OrderLineRow, OutboxWrite, Reference, WriteSet};
@@ -42,7 +42,9 @@ impl Stored for GoodsReceipt {
     /// receipt id, so storing the same receipt again books nothing twice.
     fn add_derived(&self, writes: &mut WriteSet, _item: usize) {
         for m in self.movements() {
-            writes.ledger.extend(m.ledger_rows().into_iter().map(|row| LedgerWrite { movement_id: m.movement_id.clone(), row }));
+            writes
+                .ledger
+                .extend(m.ledger_rows().into_iter().map(|row| LedgerWrite { movement_id: m.movement_id.clone(), row }));
         }
     }
 }
@@ -75,7 +77,8 @@ impl WriteSet {
                 (EntityKind::Location, m.to_location_id.as_ref(), "to_location_id"),
             ];
             self.add_references(i, refs);
-            self.ledger.extend(m.ledger_rows().into_iter().map(|row| LedgerWrite { movement_id: m.movement_id.clone(), row }));
+            self.ledger
+                .extend(m.ledger_rows().into_iter().map(|row| LedgerWrite { movement_id: m.movement_id.clone(), row }));
         }
     }
 
@@ -98,7 +101,11 @@ impl WriteSet {
         self.outbox.push(OutboxWrite { event_id, topic: topic.to_string(), payload, occurred_at_ms });
     }
 
-    fn add_references<'a>(&mut self, item: usize, refs: impl IntoIterator<Item = (EntityKind, Option<&'a String>, &'a str)>) {
+    fn add_references<'a>(
+        &mut self,
+        item: usize,
+        refs: impl IntoIterator<Item = (EntityKind, Option<&'a String>, &'a str)>,
+    ) {
         for (kind, id, field) in refs {
             if let Some(id) = id {
                 self.references.push(Reference { kind, external_id: id.clone(), field: format!("[{item}].{field}") });

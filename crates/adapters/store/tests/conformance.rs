@@ -1,6 +1,6 @@
 //! Runs the store conformance suite against SQLite and, when configured, PostgreSQL.
 
-use retail_store::{Store, connect, conformance};
+use retail_store::{Store, conformance, connect};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_meets_the_contract() {

@@ -31,7 +31,11 @@ impl Validate for Category {
         let mut v = Violations::new();
         v.external_id("external_id", &self.external_id);
         v.optional_external_id("parent_id", self.parent_id.as_deref());
-        v.check(self.parent_id.as_deref() != Some(self.external_id.as_str()), "parent_id", "a category cannot be its own parent");
+        v.check(
+            self.parent_id.as_deref() != Some(self.external_id.as_str()),
+            "parent_id",
+            "a category cannot be its own parent",
+        );
         self.name.validate_into(&mut v, "name", 100);
         v.into_result()
     }
@@ -105,10 +109,18 @@ impl Validate for Product {
         v.check(self.attributes.len() <= 50, "attributes", "at most 50 attributes");
         for (k, val) in &self.attributes {
             text_field(&mut v, &format!("attributes.{k}"), val, false, 500);
-            v.check(!k.trim().is_empty() && k.chars().count() <= 50, "attributes", "attribute names must be 1 to 50 characters");
+            v.check(
+                !k.trim().is_empty() && k.chars().count() <= 50,
+                "attributes",
+                "attribute names must be 1 to 50 characters",
+            );
         }
         if let Some(b) = &self.barcode {
-            v.check(!b.is_empty() && b.len() <= 32 && b.bytes().all(|c| c.is_ascii_digit()), "barcode", "must be 1 to 32 digits");
+            v.check(
+                !b.is_empty() && b.len() <= 32 && b.bytes().all(|c| c.is_ascii_digit()),
+                "barcode",
+                "must be 1 to 32 digits",
+            );
         }
         v.into_result()
     }

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use chrono::{DateTime, Utc};
 use crate::entity::{Entity, EntityKind};
 use crate::validate::{Validate, Violations, text_field};
+use chrono::{DateTime, Utc};
 
 /// A channel a customer can be reached on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -87,13 +87,15 @@ impl Validate for Customer {
         if let Some(p) = &self.phone {
             let digits = p.strip_prefix('+').unwrap_or(p);
             v.check(
-                (5..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b' '),
+                (5..=20).contains(&digits.len())
+                    && digits.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b' '),
                 "phone",
                 "must be 5 to 20 digits, optionally starting with +",
             );
         }
         if let Some(e) = &self.email {
-            let ok = e.len() <= 254 && e.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !e.contains(' '));
+            let ok = e.len() <= 254
+                && e.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !e.contains(' '));
             v.check(ok, "email", "is not an e-mail address");
         }
         let mut seen = std::collections::HashSet::new();
@@ -109,6 +111,10 @@ impl Entity for Customer {
         &self.external_id
     }
     fn references(&self) -> Vec<(EntityKind, &str, String)> {
-        self.home_location_id.as_deref().map(|l| (EntityKind::Location, l, "home_location_id".to_string())).into_iter().collect()
+        self.home_location_id
+            .as_deref()
+            .map(|l| (EntityKind::Location, l, "home_location_id".to_string()))
+            .into_iter()
+            .collect()
     }
 }

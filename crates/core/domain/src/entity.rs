@@ -3,7 +3,6 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 
-
 use crate::validate::Validate;
 
 /// The kinds of master and transactional records addressed by external id.

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use chrono::{DateTime, Utc};
 use crate::validate::{Validate, Violations, text_field};
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -19,7 +19,8 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 6] = [Self::Impression, Self::View, Self::Click, Self::AddToCart, Self::Purchase, Self::Search];
+    pub const ALL: [EventKind; 6] =
+        [Self::Impression, Self::View, Self::Click, Self::AddToCart, Self::Purchase, Self::Search];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -81,15 +82,27 @@ impl Validate for BehaviourEvent {
         if let Some(id) = &self.event_id {
             text_field(&mut v, "event_id", id, true, 64);
         }
-        v.check(self.customer_id.is_some() || self.session_id.is_some(), "customer_id", "an event needs a customer_id or a session_id");
+        v.check(
+            self.customer_id.is_some() || self.session_id.is_some(),
+            "customer_id",
+            "an event needs a customer_id or a session_id",
+        );
         v.optional_external_id("customer_id", self.customer_id.as_deref());
         if let Some(s) = &self.session_id {
             text_field(&mut v, "session_id", s, true, 128);
         }
         if self.kind == EventKind::Search {
-            v.check(self.query.as_deref().is_some_and(|q| !q.trim().is_empty()), "query", "a search event needs its query");
+            v.check(
+                self.query.as_deref().is_some_and(|q| !q.trim().is_empty()),
+                "query",
+                "a search event needs its query",
+            );
         } else {
-            v.check(self.product_id.is_some(), "product_id", format!("a {} event needs a product_id", self.kind.as_str()));
+            v.check(
+                self.product_id.is_some(),
+                "product_id",
+                format!("a {} event needs a product_id", self.kind.as_str()),
+            );
         }
         v.optional_external_id("product_id", self.product_id.as_deref());
         v.optional_external_id("location_id", self.location_id.as_deref());

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use chrono::{DateTime, Utc};
 use crate::validate::{Validate, Violations, text_field};
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -98,7 +98,9 @@ impl Movement {
         };
         let q = self.quantity;
         match self.kind {
-            MovementKind::Receipt | MovementKind::Return | MovementKind::Adjustment => vec![row(&self.location_id, q, 0)],
+            MovementKind::Receipt | MovementKind::Return | MovementKind::Adjustment => {
+                vec![row(&self.location_id, q, 0)]
+            }
             MovementKind::Sale => vec![row(&self.location_id, -q, 0)],
             MovementKind::Reservation => vec![row(&self.location_id, 0, q)],
             MovementKind::Transfer => {
@@ -118,7 +120,9 @@ impl Validate for Movement {
         v.external_id("location_id", &self.location_id);
         v.external_id("product_id", &self.product_id);
         match self.kind {
-            MovementKind::Adjustment | MovementKind::Reservation => v.check(self.quantity != 0, "quantity", "must not be zero"),
+            MovementKind::Adjustment | MovementKind::Reservation => {
+                v.check(self.quantity != 0, "quantity", "must not be zero")
+            }
             _ => v.check(self.quantity > 0, "quantity", format!("must be positive for a {}", self.kind.as_str())),
         }
         v.check(self.quantity.unsigned_abs() <= 1_000_000_000, "quantity", "is implausibly large");
@@ -153,8 +157,15 @@ pub struct StockLevel {
 impl StockLevel {
     /// Folds ledger rows of one location/product into its stock level.
     pub fn from_rows<'a>(location_id: &str, product_id: &str, rows: impl IntoIterator<Item = &'a LedgerRow>) -> Self {
-        let (on_hand, reserved) = rows.into_iter().fold((0, 0), |(o, r), row| (o + row.on_hand_delta, r + row.reserved_delta));
-        Self { location_id: location_id.into(), product_id: product_id.into(), on_hand, reserved, available: on_hand - reserved }
+        let (on_hand, reserved) =
+            rows.into_iter().fold((0, 0), |(o, r), row| (o + row.on_hand_delta, r + row.reserved_delta));
+        Self {
+            location_id: location_id.into(),
+            product_id: product_id.into(),
+            on_hand,
+            reserved,
+            available: on_hand - reserved,
+        }
     }
 }
 

@@ -2,11 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use chrono::{DateTime, Utc};
 use crate::entity::{Entity, EntityKind};
 use crate::money::Currency;
 use crate::text::Text;
 use crate::validate::{Validate, Violations, text_field};
+use chrono::{DateTime, Utc};
 
 /// Where an order stands. Transitions follow [`OrderStatus::can_become`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -164,7 +164,11 @@ impl Validate for Order {
         for (i, s) in self.shipments.iter().enumerate() {
             text_field(&mut v, &format!("shipments[{i}].carrier"), &s.carrier, true, 64);
             text_field(&mut v, &format!("shipments[{i}].tracking_no"), &s.tracking_no, true, 64);
-            v.check(s.delivered_at.is_none_or(|d| d >= s.shipped_at), format!("shipments[{i}].delivered_at"), "is before shipped_at");
+            v.check(
+                s.delivered_at.is_none_or(|d| d >= s.shipped_at),
+                format!("shipments[{i}].delivered_at"),
+                "is before shipped_at",
+            );
         }
         if let Some(u) = self.updated_at {
             v.check(u >= self.placed_at, "updated_at", "is before placed_at");

@@ -2,12 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use chrono::{DateTime, Utc};
 use crate::entity::{Entity, EntityKind};
 use crate::location::yes;
 use crate::money::Currency;
 use crate::text::Text;
 use crate::validate::{Validate, Violations, text_field};
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -39,7 +39,11 @@ impl Validate for Supplier {
         v.external_id("external_id", &self.external_id);
         self.name.validate_into(&mut v, "name", 200);
         text_field(&mut v, "contact_name", &self.contact_name, false, 100);
-        v.check(self.lead_time_days.is_finite() && (0.0..=365.0).contains(&self.lead_time_days), "lead_time_days", "must be between 0 and 365");
+        v.check(
+            self.lead_time_days.is_finite() && (0.0..=365.0).contains(&self.lead_time_days),
+            "lead_time_days",
+            "must be between 0 and 365",
+        );
         v.check(
             self.lead_time_std_days.is_finite() && (0.0..=365.0).contains(&self.lead_time_std_days),
             "lead_time_std_days",
@@ -126,7 +130,11 @@ impl Validate for PurchaseOrder {
             v.external_id(&format!("{f}.product_id"), &l.product_id);
             v.check(l.quantity > 0, format!("{f}.quantity"), "must be positive");
             v.check(l.unit_cost_minor >= 0, format!("{f}.unit_cost_minor"), "must not be negative");
-            v.check((0..=l.quantity).contains(&l.received_quantity), format!("{f}.received_quantity"), "must be between 0 and quantity");
+            v.check(
+                (0..=l.quantity).contains(&l.received_quantity),
+                format!("{f}.received_quantity"),
+                "must be between 0 and quantity",
+            );
         }
         if let Some(e) = self.expected_at {
             v.check(e >= self.created_at, "expected_at", "is before created_at");
@@ -184,7 +192,11 @@ impl Validate for GoodsReceipt {
         for (i, l) in self.lines.iter().enumerate() {
             v.external_id(&format!("lines[{i}].product_id"), &l.product_id);
             v.check(l.quantity > 0, format!("lines[{i}].quantity"), "must be positive");
-            v.check(l.unit_cost_minor.is_none_or(|c| c >= 0), format!("lines[{i}].unit_cost_minor"), "must not be negative");
+            v.check(
+                l.unit_cost_minor.is_none_or(|c| c >= 0),
+                format!("lines[{i}].unit_cost_minor"),
+                "must not be negative",
+            );
         }
         v.into_result()
     }

@@ -99,3 +99,7 @@ CREATE TABLE users (
     username TEXT PRIMARY KEY, display_name TEXT NOT NULL, role TEXT NOT NULL,
     password_hash TEXT NOT NULL, disabled INTEGER NOT NULL, created_at INTEGER NOT NULL
 );
+
+-- Secondary indexes dropped for a bulk load, with the DDL to rebuild them; any
+-- left here by an interrupted load are rebuilt on the next start.
+CREATE TABLE suspended_indexes (name TEXT PRIMARY KEY, ddl TEXT NOT NULL);
