@@ -80,28 +80,50 @@ impl Config {
 
     /// Overrides fields from `RETAIL_<FIELD>` variables, e.g. `RETAIL_DATABASE_URL`.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        fn num<T: std::str::FromStr>(var: &str, v: String) -> Result<T, ConfigError> {
-            v.trim()
-                .parse()
-                .map_err(|_| ConfigError::Env { var: var.into(), message: format!("{v:?} is not a number") })
-        }
-        let set = |var: &str, apply: &mut dyn FnMut(String) -> Result<(), ConfigError>| match get(var) {
-            Some(v) => apply(v),
-            None => Ok(()),
+        let num = |var: &str| -> Result<Option<u64>, ConfigError> {
+            get(var)
+                .map(|v| {
+                    v.trim().parse().map_err(|_| ConfigError::Env {
+                        var: var.into(),
+                        message: format!("{v:?} is not a whole number"),
+                    })
+                })
+                .transpose()
         };
-        set("RETAIL_BIND", &mut |v| Ok(self.bind = v))?;
-        set("RETAIL_DATA_DIR", &mut |v| Ok(self.data_dir = v.into()))?;
-        set("RETAIL_DATABASE_URL", &mut |v| Ok(self.database_url = v))?;
-        set("RETAIL_DATABASE_MAX_CONNECTIONS", &mut |v| {
-            Ok(self.database_max_connections = num("RETAIL_DATABASE_MAX_CONNECTIONS", v)?)
-        })?;
-        set("RETAIL_REDIS_URL", &mut |v| Ok(self.redis_url = v))?;
-        set("RETAIL_CACHE_MAX_ENTRIES", &mut |v| Ok(self.cache_max_entries = num("RETAIL_CACHE_MAX_ENTRIES", v)?))?;
-        set("RETAIL_NATS_URL", &mut |v| Ok(self.nats_url = v))?;
-        set("RETAIL_NATS_STREAM", &mut |v| Ok(self.nats_stream = v))?;
-        set("RETAIL_MAX_BODY_BYTES", &mut |v| Ok(self.max_body_bytes = num("RETAIL_MAX_BODY_BYTES", v)?))?;
-        set("RETAIL_MAX_BATCH_ITEMS", &mut |v| Ok(self.max_batch_items = num("RETAIL_MAX_BATCH_ITEMS", v)?))?;
-        set("RETAIL_EVAL_DATA", &mut |v| Ok(self.eval_data = v.into()))?;
+        let too_big = |var: &str| ConfigError::Env { var: var.into(), message: "is too large".into() };
+        if let Some(v) = get("RETAIL_BIND") {
+            self.bind = v;
+        }
+        if let Some(v) = get("RETAIL_DATA_DIR") {
+            self.data_dir = v.into();
+        }
+        if let Some(v) = get("RETAIL_DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(n) = num("RETAIL_DATABASE_MAX_CONNECTIONS")? {
+            self.database_max_connections = n.try_into().map_err(|_| too_big("RETAIL_DATABASE_MAX_CONNECTIONS"))?;
+        }
+        if let Some(v) = get("RETAIL_REDIS_URL") {
+            self.redis_url = v;
+        }
+        if let Some(n) = num("RETAIL_CACHE_MAX_ENTRIES")? {
+            self.cache_max_entries = n;
+        }
+        if let Some(v) = get("RETAIL_NATS_URL") {
+            self.nats_url = v;
+        }
+        if let Some(v) = get("RETAIL_NATS_STREAM") {
+            self.nats_stream = v;
+        }
+        if let Some(n) = num("RETAIL_MAX_BODY_BYTES")? {
+            self.max_body_bytes = n.try_into().map_err(|_| too_big("RETAIL_MAX_BODY_BYTES"))?;
+        }
+        if let Some(n) = num("RETAIL_MAX_BATCH_ITEMS")? {
+            self.max_batch_items = n.try_into().map_err(|_| too_big("RETAIL_MAX_BATCH_ITEMS"))?;
+        }
+        if let Some(v) = get("RETAIL_EVAL_DATA") {
+            self.eval_data = v.into();
+        }
         Ok(())
     }
 

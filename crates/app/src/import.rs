@@ -382,14 +382,14 @@ impl<T: Importable> Checker<T> {
                 message: format!("{}{more}", first.message),
             });
         }
-        if let Some(key) = item.key() {
-            if let Some(first) = self.seen.insert(key.to_string(), line) {
-                return Err(RowError {
-                    line,
-                    field: Some("external_id".into()),
-                    message: format!("duplicate id '{key}' (first on line {first})"),
-                });
-            }
+        if let Some(key) = item.key()
+            && let Some(first) = self.seen.insert(key.to_string(), line)
+        {
+            return Err(RowError {
+                line,
+                field: Some("external_id".into()),
+                message: format!("duplicate id '{key}' (first on line {first})"),
+            });
         }
         Ok((line, item))
     }

@@ -248,7 +248,7 @@ pub(crate) fn encode_cursor(key: &str) -> String {
 }
 
 pub(crate) fn decode_cursor(cursor: &str) -> Result<String, StoreError> {
-    if cursor.len() % 2 != 0 || cursor.len() > 256 {
+    if !cursor.len().is_multiple_of(2) || cursor.len() > 256 {
         return Err(StoreError::InvalidCursor);
     }
     let bytes: Result<Vec<u8>, _> =
