@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use crate::ids::new_id;
 use crate::platform::Platform;
-use crate::service::{ServiceError, ServiceResult};
+use crate::service::{ServiceError, ServiceResult, invalid};
 
 #[derive(Debug, Clone, Copy)]
 pub struct DemoProgress {
@@ -68,7 +68,7 @@ fn row_count(w: &WriteSet) -> usize {
 
 /// Generates the world for `cfg` and writes it; `progress` is called once per day.
 pub async fn load_demo(p: &Platform, cfg: DemoConfig, progress: impl Fn(DemoProgress)) -> ServiceResult<DemoSummary> {
-    cfg.validate().map_err(|m| ServiceError::Conflict(format!("demo configuration: {m}")))?;
+    cfg.validate().map_err(|m| invalid("demo", m))?;
     let started = Instant::now();
     let world = build_world(&cfg);
     let mut applied = p.store.apply(master_writes(&world)).await?;
@@ -103,7 +103,7 @@ pub async fn load_demo(p: &Platform, cfg: DemoConfig, progress: impl Fn(DemoProg
     if let Some(tx) = bulk {
         tx.commit().await?;
     }
-    generator.await.map_err(|e| ServiceError::Conflict(format!("demo generator stopped: {e}")))?;
+    generator.await.map_err(|e| ServiceError::Internal(format!("demo generator stopped: {e}")))?;
     p.store.restore_indexes().await?;
 
     let mut w = WriteSet::default();

@@ -285,7 +285,7 @@ async fn run<T: Importable>(
         }
         progress(Progress { bytes: batch.bytes, records: report.records });
     }
-    parser.await.map_err(|e| ServiceError::Conflict(format!("import reader stopped: {e}")))?;
+    parser.await.map_err(|e| ServiceError::Internal(format!("import reader stopped: {e}")))?;
 
     let now = chrono::Utc::now().timestamp_millis();
     let summary = serde_json::json!({ "kind": kind.name(), "records": report.records, "errors": report.error_count });

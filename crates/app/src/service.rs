@@ -18,8 +18,18 @@ pub enum ServiceError {
     Conflict(String),
     #[error("{got} items in one request; at most {max}")]
     TooMany { got: usize, max: usize },
+    /// A background task of the operation died (a bug, not bad input).
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A single-field validation failure.
+pub fn invalid(field: &str, message: impl Into<String>) -> ServiceError {
+    let mut v = Violations::new();
+    v.push(field, message);
+    ServiceError::Invalid(v)
 }
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
@@ -37,10 +47,7 @@ pub fn validate_all<T: Validate>(items: &[T]) -> ServiceResult<()> {
 
 fn check_batch(p: &Platform, n: usize) -> ServiceResult<()> {
     match n {
-        0 => Err(ServiceError::Invalid(Violations(vec![retail_domain::Violation {
-            field: "items".into(),
-            message: "at least one item is needed".into(),
-        }]))),
+        0 => Err(invalid("items", "at least one item is needed")),
         n if n > p.config.max_batch_items => Err(ServiceError::TooMany { got: n, max: p.config.max_batch_items }),
         _ => Ok(()),
     }

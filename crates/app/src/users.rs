@@ -3,12 +3,12 @@
 
 use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
-use retail_domain::{Violations, validate::check_external_id};
+use retail_domain::validate::check_external_id;
 use retail_store::UserRecord;
 use serde::Serialize;
 
 use crate::platform::Platform;
-use crate::service::{ServiceError, ServiceResult};
+use crate::service::{ServiceResult, invalid};
 
 /// What a user may do; the web layer maps each to its permissions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -42,12 +42,6 @@ impl Role {
     }
 }
 
-fn invalid(field: &str, message: String) -> ServiceError {
-    let mut v = Violations::new();
-    v.push(field, message);
-    ServiceError::Invalid(v)
-}
-
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
@@ -72,7 +66,7 @@ pub fn generate_password() -> String {
 pub async fn put_user(p: &Platform, username: &str, role: Role, password: &str) -> ServiceResult<()> {
     check_external_id(username).map_err(|m| invalid("username", m))?;
     if password.chars().count() < 10 {
-        return Err(invalid("password", "must be at least 10 characters".into()));
+        return Err(invalid("password", "must be at least 10 characters"));
     }
     let created_at_ms = match p.store.get_user(username).await? {
         Some(existing) => existing.created_at_ms,

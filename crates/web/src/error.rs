@@ -108,6 +108,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, "not_found", detail),
             ServiceError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", detail),
             ServiceError::TooMany { .. } => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_many_items", detail),
+            ServiceError::Internal(_) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail),
             ServiceError::Store(s) => s.into(),
         }
     }

@@ -176,6 +176,14 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The time range and page of a read from an append-only log table.
+struct LogWindow<'a> {
+    since_ms: Option<i64>,
+    until_ms: Option<i64>,
+    after: Option<&'a str>,
+    limit: u32,
+}
+
 /// A bulk transaction; holds the SQLite write turn until it ends.
 struct SqlBulk {
     store: SqlStore,
@@ -197,6 +205,33 @@ impl BulkWrite for SqlBulk {
 impl SqlStore {
     fn sql(&self, text: &str) -> String {
         for_backend(self.backend, text)
+    }
+
+    /// A page of an append-only log table (`events`, `ledger`) in arrival order.
+    async fn log_page<T>(
+        &self,
+        table: &str,
+        mut cond: Conditions,
+        window: LogWindow<'_>,
+        from_row: fn(&AnyRow) -> Result<T, StoreError>,
+        seq: fn(&T) -> i64,
+    ) -> Result<Page<T>, StoreError> {
+        if let Some(t) = window.since_ms {
+            cond.add("occurred_at >= ?", SqlValue::Int(Some(t)));
+        }
+        if let Some(t) = window.until_ms {
+            cond.add("occurred_at < ?", SqlValue::Int(Some(t)));
+        }
+        if let Some(c) = window.after {
+            cond.add("seq > ?", SqlValue::Int(Some(decode_seq_cursor(c)?)));
+        }
+        let limit = clamp_limit(window.limit);
+        let sql = self.sql(&format!("SELECT * FROM {table} {} ORDER BY seq LIMIT ${}", cond.sql(), cond.next_param()));
+        let mut values = cond.values;
+        values.push(SqlValue::Int(Some(limit + 1)));
+        let rows = bind_all(&sql, values).fetch_all(&self.pool).await?;
+        let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(into_page(items, limit, |t| seq(t).to_string()))
     }
 
     /// Another handle on the same pool and write turn (cheap: both are shared).
@@ -529,10 +564,12 @@ fn clamp_limit(limit: u32) -> i64 {
     i64::from(limit.clamp(1, 1000))
 }
 
-fn page_by_seq<T>(mut items: Vec<T>, limit: i64, seq: impl Fn(&T) -> i64) -> Page<T> {
+/// Cuts `limit + 1` fetched rows to a page; the extra row only says there is more,
+/// and the cursor is the page's last key.
+fn into_page<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
-    let next_cursor = if more { items.last().map(|t| encode_cursor(&seq(t).to_string())) } else { None };
+    let next_cursor = if more { items.last().map(|t| encode_cursor(&key(t))) } else { None };
     Page { items, next_cursor }
 }
 
@@ -755,11 +792,8 @@ impl Store for SqlStore {
         let mut values = cond.values;
         values.push(SqlValue::Int(Some(limit + 1)));
         let rows = bind_all(&sql, values).fetch_all(&self.pool).await?;
-        let mut items = rows.iter().map(|r| doc_from_row(spec.table, r)).collect::<Result<Vec<_>, _>>()?;
-        let more = items.len() as i64 > limit;
-        items.truncate(limit as usize);
-        let next_cursor = if more { items.last().map(|d| encode_cursor(&d.external_id)) } else { None };
-        Ok(Page { items, next_cursor })
+        let items = rows.iter().map(|r| doc_from_row(spec.table, r)).collect::<Result<Vec<_>, _>>()?;
+        Ok(into_page(items, limit, |d| d.external_id.clone()))
     }
 
     async fn count_docs(&self, kind: EntityKind) -> Result<u64, StoreError> {
@@ -810,22 +844,13 @@ impl Store for SqlStore {
         cond.add_opt_text("session_id", &query.session_id);
         cond.add_opt_text("product_id", &query.product_id);
         cond.add_opt_text("kind", &query.kind.map(|k| k.as_str().to_string()));
-        if let Some(t) = query.since_ms {
-            cond.add("occurred_at >= ?", SqlValue::Int(Some(t)));
-        }
-        if let Some(t) = query.until_ms {
-            cond.add("occurred_at < ?", SqlValue::Int(Some(t)));
-        }
-        if let Some(c) = &query.after {
-            cond.add("seq > ?", SqlValue::Int(Some(decode_seq_cursor(c)?)));
-        }
-        let limit = clamp_limit(query.limit);
-        let sql = self.sql(&format!("SELECT * FROM events {} ORDER BY seq LIMIT ${}", cond.sql(), cond.next_param()));
-        let mut values = cond.values;
-        values.push(SqlValue::Int(Some(limit + 1)));
-        let rows = bind_all(&sql, values).fetch_all(&self.pool).await?;
-        let items = rows.iter().map(event_from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page_by_seq(items, limit, |e| e.seq))
+        let window = LogWindow {
+            since_ms: query.since_ms,
+            until_ms: query.until_ms,
+            after: query.after.as_deref(),
+            limit: query.limit,
+        };
+        self.log_page("events", cond, window, event_from_row, |e| e.seq).await
     }
 
     async fn list_ledger(&self, query: &LedgerQuery) -> Result<Page<StoredLedgerRow>, StoreError> {
@@ -833,22 +858,13 @@ impl Store for SqlStore {
         cond.add_opt_text("location_id", &query.location_id);
         cond.add_opt_text("product_id", &query.product_id);
         cond.add_opt_text("kind", &query.kind.map(|k| k.as_str().to_string()));
-        if let Some(t) = query.since_ms {
-            cond.add("occurred_at >= ?", SqlValue::Int(Some(t)));
-        }
-        if let Some(t) = query.until_ms {
-            cond.add("occurred_at < ?", SqlValue::Int(Some(t)));
-        }
-        if let Some(c) = &query.after {
-            cond.add("seq > ?", SqlValue::Int(Some(decode_seq_cursor(c)?)));
-        }
-        let limit = clamp_limit(query.limit);
-        let sql = self.sql(&format!("SELECT * FROM ledger {} ORDER BY seq LIMIT ${}", cond.sql(), cond.next_param()));
-        let mut values = cond.values;
-        values.push(SqlValue::Int(Some(limit + 1)));
-        let rows = bind_all(&sql, values).fetch_all(&self.pool).await?;
-        let items = rows.iter().map(ledger_from_row).collect::<Result<Vec<_>, _>>()?;
-        Ok(page_by_seq(items, limit, |r| r.seq))
+        let window = LogWindow {
+            since_ms: query.since_ms,
+            until_ms: query.until_ms,
+            after: query.after.as_deref(),
+            limit: query.limit,
+        };
+        self.log_page("ledger", cond, window, ledger_from_row, |r| r.seq).await
     }
 
     async fn stock(&self, query: &StockQuery) -> Result<Vec<StockLevel>, StoreError> {
