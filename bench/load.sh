@@ -21,11 +21,7 @@ trap 'kill $server 2>/dev/null' EXIT
 for _ in $(seq 1 100); do curl -fs http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
 
 url="http://127.0.0.1:$port/api/v1/products/SKU0(0[1-9][0-9]{2}|1[0-9]{3})"
-report() { python3 -c '
-import json, sys
-r = json.load(sys.stdin); s = r["summary"]; p = r["latencyPercentiles"]
-codes = r.get("statusCodeDistribution", {})
-print(f"  requests/s {s[\"requestsPerSec\"]:.0f}  success {s[\"successRate\"]*100:.2f}%  p50 {p[\"p50\"]*1000:.2f} ms  p99 {p[\"p99\"]*1000:.2f} ms  p99.9 {p[\"p99.9\"]*1000:.2f} ms  status {codes}")'; }
+report() { python3 bench/oha_summary.py "$@"; }
 
 echo "== product read at a fixed 2,000 req/s for ${secs}s (32 connections)"
 "$oha" -z "${secs}s" -q 2000 -c 32 --latency-correction --no-tui --output-format json --rand-regex-url "$url" | report
@@ -45,8 +41,5 @@ open(sys.argv[1], "w").write(json.dumps(events))
 PY
 echo "== event ingestion, batches of 1,000, flat out for ${secs}s (4 connections)"
 "$oha" -z "${secs}s" -c 4 -m POST -H "content-type: application/json" -D "$body" --no-tui --output-format json \
-  "http://127.0.0.1:$port/api/v1/events" | python3 -c '
-import json, sys
-r = json.load(sys.stdin); s = r["summary"]; p = r["latencyPercentiles"]
-print(f"  batches/s {s[\"requestsPerSec\"]:.1f}  events/s {s[\"requestsPerSec\"]*1000:.0f}  success {s[\"successRate\"]*100:.2f}%  p50 {p[\"p50\"]*1000:.1f} ms  p99 {p[\"p99\"]*1000:.1f} ms")'
+  "http://127.0.0.1:$port/api/v1/events" | report 1000
 rm -f "$body"
