@@ -186,24 +186,47 @@ pub async fn post_events(
     Ok(Json(service::ingest_events(&s.platform, &events).await?))
 }
 
-pub async fn list_events(State(s): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
-    let mut p = params(raw)?;
+/// The parameters every append-only log listing takes: kind, time range and page.
+struct LogParams<K> {
+    kind: Option<K>,
+    since_ms: Option<i64>,
+    until_ms: Option<i64>,
+    after: Option<String>,
+    limit: u32,
+}
+
+fn take_log_params<K>(
+    p: &mut HashMap<String, String>,
+    parse_kind: fn(&str) -> Option<K>,
+    noun: &str,
+) -> ApiResult<LogParams<K>> {
     let kind = p
         .remove("kind")
         .map(|k| {
-            EventKind::parse(&k)
-                .ok_or_else(|| ApiError::bad_request("invalid_query", format!("unknown event kind {k:?}")))
+            parse_kind(&k).ok_or_else(|| ApiError::bad_request("invalid_query", format!("unknown {noun} kind {k:?}")))
         })
         .transpose()?;
+    Ok(LogParams {
+        kind,
+        since_ms: take_time(p, "since")?,
+        until_ms: take_time(p, "until")?,
+        after: p.remove("cursor"),
+        limit: take_limit(p)?,
+    })
+}
+
+pub async fn list_events(State(s): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
+    let mut p = params(raw)?;
+    let log = take_log_params(&mut p, EventKind::parse, "event")?;
     let query = EventQuery {
-        limit: take_limit(&mut p)?,
-        since_ms: take_time(&mut p, "since")?,
-        until_ms: take_time(&mut p, "until")?,
         customer_id: p.remove("customer_id"),
         session_id: p.remove("session_id"),
         product_id: p.remove("product_id"),
-        after: p.remove("cursor"),
-        kind,
+        kind: log.kind,
+        since_ms: log.since_ms,
+        until_ms: log.until_ms,
+        after: log.after,
+        limit: log.limit,
     };
     reject_leftovers(p, "customer_id, session_id, product_id, kind, since, until, cursor, limit")?;
     let page = s.platform.store.list_events(&query).await?;
@@ -219,21 +242,15 @@ pub async fn post_movements(
 
 pub async fn list_movements(State(s): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let mut p = params(raw)?;
-    let kind = p
-        .remove("kind")
-        .map(|k| {
-            MovementKind::parse(&k)
-                .ok_or_else(|| ApiError::bad_request("invalid_query", format!("unknown movement kind {k:?}")))
-        })
-        .transpose()?;
+    let log = take_log_params(&mut p, MovementKind::parse, "movement")?;
     let query = LedgerQuery {
-        limit: take_limit(&mut p)?,
-        since_ms: take_time(&mut p, "since")?,
-        until_ms: take_time(&mut p, "until")?,
         location_id: p.remove("location_id"),
         product_id: p.remove("product_id"),
-        after: p.remove("cursor"),
-        kind,
+        kind: log.kind,
+        since_ms: log.since_ms,
+        until_ms: log.until_ms,
+        after: log.after,
+        limit: log.limit,
     };
     reject_leftovers(p, "location_id, product_id, kind, since, until, cursor, limit")?;
     let page = s.platform.store.list_ledger(&query).await?;
