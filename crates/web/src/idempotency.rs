@@ -1,7 +1,8 @@
 //! `Idempotency-Key` on POST: the first response to a key is remembered with a
 //! hash of the request; a retry with the same key and request gets that response
-//! again (marked `Idempotent-Replayed: true`) without running twice, and the
-//! same key with a different request is refused.
+//! again (marked `Idempotent-Replayed: true`) without running twice, the same
+//! key with a different request is refused, and a retry that arrives while the
+//! first is still running gets 409 instead of running in parallel.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -54,31 +55,39 @@ async fn handle(state: AppState, req: Request, next: Next) -> Result<Response, A
     let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
 
     let store = &state.platform.store;
-    if let Some(stored) = store.idempotency_get(&key).await? {
-        if stored.request_hash != hash {
-            return Err(ApiError::new(
+    let pending = IdempotentResponse {
+        request_hash: hash.clone(),
+        status: 0,
+        body: String::new(),
+        created_at_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    // Claim the key before running, so that two concurrent retries cannot both run.
+    if !store.idempotency_put(&key, &pending).await? {
+        let stored = store.idempotency_get(&key).await?;
+        return match stored {
+            Some(s) if s.request_hash != hash => Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency_key_reused",
                 "this Idempotency-Key was used for a different request",
-            ));
-        }
-        return Ok(replay(&stored));
+            )),
+            Some(s) if s.status != 0 => Ok(replay(&s)),
+            _ => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_in_progress",
+                "a request with this Idempotency-Key is still running; retry shortly",
+            )),
+        };
     }
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     if response.status().is_server_error() {
+        store.idempotency_release(&key).await?;
         return Ok(response);
     }
     let (parts, body) = response.into_parts();
     let body = to_bytes(body, usize::MAX)
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    let record = IdempotentResponse {
-        request_hash: hash,
-        status: parts.status.as_u16(),
-        body: String::from_utf8_lossy(&body).into_owned(),
-        created_at_ms: chrono::Utc::now().timestamp_millis(),
-    };
-    store.idempotency_put(&key, &record).await?;
+    store.idempotency_finish(&key, parts.status.as_u16(), &String::from_utf8_lossy(&body)).await?;
     Ok(Response::from_parts(parts, Body::from(body)))
 }
 

@@ -436,7 +436,16 @@ async fn idempotency_keys_and_users(store: &dyn Store) {
     assert!(store.idempotency_get("k1").await.unwrap().is_none());
     assert!(store.idempotency_put("k1", &resp).await.unwrap());
     assert!(!store.idempotency_put("k1", &resp).await.unwrap(), "a key is taken once");
-    assert_eq!(store.idempotency_get("k1").await.unwrap(), Some(resp));
+    assert_eq!(store.idempotency_get("k1").await.unwrap(), Some(resp.clone()));
+    let pending = IdempotentResponse { status: 0, body: String::new(), ..resp.clone() };
+    assert!(store.idempotency_put("k2", &pending).await.unwrap());
+    store.idempotency_release("k2").await.unwrap();
+    assert!(store.idempotency_get("k2").await.unwrap().is_none(), "a released pending key is free again");
+    assert!(store.idempotency_put("k2", &pending).await.unwrap());
+    store.idempotency_finish("k2", 200, "{\"ok\":true}").await.unwrap();
+    store.idempotency_release("k2").await.unwrap();
+    let done = store.idempotency_get("k2").await.unwrap().expect("finished keys stay");
+    assert_eq!((done.status, done.body.as_str()), (200, "{\"ok\":true}"), "release leaves finished keys alone");
 
     let user = UserRecord {
         username: "admin".into(),

@@ -93,8 +93,16 @@ pub trait Store: Send + Sync {
 
     async fn idempotency_get(&self, key: &str) -> Result<Option<IdempotentResponse>, StoreError>;
 
-    /// Records a response under its key; false when the key was already taken.
+    /// Claims a key with a pending record (status 0); false when the key was
+    /// already taken, by a finished request or one still running.
     async fn idempotency_put(&self, key: &str, response: &IdempotentResponse) -> Result<bool, StoreError>;
+
+    /// Stores the final response of a claimed key.
+    async fn idempotency_finish(&self, key: &str, status: u16, body: &str) -> Result<(), StoreError>;
+
+    /// Gives a claimed key back while it is still pending (the request failed
+    /// on the server's side, so a retry should run it afresh).
+    async fn idempotency_release(&self, key: &str) -> Result<(), StoreError>;
 
     async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError>;
 

@@ -995,6 +995,28 @@ impl Store for SqlStore {
         Ok(n == 1)
     }
 
+    async fn idempotency_finish(&self, key: &str, status: u16, body: &str) -> Result<(), StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        sqlx::query(&self.sql("UPDATE idempotency_keys SET status = $1, body = $2 WHERE key = $3"))
+            .bind(i64::from(status))
+            .bind(body.to_string())
+            .bind(key.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn idempotency_release(&self, key: &str) -> Result<(), StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        sqlx::query(&self.sql("DELETE FROM idempotency_keys WHERE key = $1 AND status = 0"))
+            .bind(key.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
         sqlx::query(&self.sql(

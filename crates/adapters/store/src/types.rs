@@ -225,6 +225,7 @@ pub struct StockQuery {
 pub struct IdempotentResponse {
     /// Hash of method, path and body: a key reused for another request is refused.
     pub request_hash: String,
+    /// HTTP status of the response; 0 while the request is still running.
     pub status: u16,
     pub body: String,
     pub created_at_ms: i64,
