@@ -112,12 +112,6 @@ pub struct WriteSet {
     pub references: Vec<Reference>,
 }
 
-impl WriteSet {
-    pub fn is_empty(&self) -> bool {
-        self.docs.is_empty() && self.ledger.is_empty() && self.events.is_empty() && self.outbox.is_empty()
-    }
-}
-
 /// What a write set changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Applied {

@@ -33,17 +33,6 @@ pub struct Consent {
     pub personalisation: bool,
 }
 
-impl Consent {
-    pub fn allows(&self, channel: Channel) -> bool {
-        match channel {
-            Channel::Sms => self.sms,
-            Channel::Email => self.email,
-            Channel::Push => self.push,
-            Channel::Wechat => self.wechat,
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Customer {

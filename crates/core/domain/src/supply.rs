@@ -84,11 +84,6 @@ impl PurchaseOrderStatus {
             Self::Cancelled => "cancelled",
         }
     }
-
-    /// Quantities on order count toward the inventory position until received.
-    pub fn is_open(self) -> bool {
-        matches!(self, Self::Submitted | Self::Confirmed | Self::PartiallyReceived)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
