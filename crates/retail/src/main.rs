@@ -322,7 +322,13 @@ async fn serve_until_signal(platform: Platform) -> Result<()> {
     let addr = listener.local_addr()?;
     eprintln!("serving on http://{addr}  (API docs: http://{addr}/docs)");
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+        // Ctrl-C in a terminal, SIGTERM from a service manager or container runtime.
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async { if let Some(t) = term.as_mut() { t.recv().await; } else { std::future::pending::<()>().await } } => {}
+        }
+        eprintln!("shutting down: finishing requests in flight");
     };
     retail_web::serve(platform.clone(), listener, shutdown).await?;
     if let Ok(platform) = Arc::try_unwrap(platform) {
