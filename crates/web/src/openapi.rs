@@ -216,8 +216,8 @@ pub fn document() -> OpenApi {
                 .required(Some(Required::True))
                 .build(),
         ))
-        .response("200", ok("Imported", schema_ref::<ImportReport>()))
-        .response("422", ok("Rejected rows (line and field each)", schema_ref::<ImportReport>()));
+        .response("200", ok("Imported (with partial=true, the skipped rows are listed)", schema_ref::<ImportReport>()))
+        .response("422", ok("Nothing imported; the bad rows, with line and field", schema_ref::<ImportReport>()));
     paths = paths.path("/api/v1/import/{kind}", PathItem::new(HttpMethod::Post, import));
 
     let components = ComponentsBuilder::new()

@@ -317,7 +317,9 @@ pub async fn import(
     let options = ImportOptions { partial, ..ImportOptions::new(format) };
     let report: ImportReport =
         retail_app::import::import(&s.platform, kind, Box::new(reader), options, std::sync::Arc::new(|_| {})).await?;
-    let status = if report.error_count == 0 { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    // 200 when rows were written (a partial import lists the rows it skipped), 422 when nothing was.
+    let status =
+        if report.error_count == 0 || report.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, Json(report)).into_response())
 }
 
