@@ -12,7 +12,7 @@ use futures_util::TryStreamExt;
 use retail_app::import::{ImportFormat, ImportKind, ImportOptions, ImportReport};
 use retail_app::service;
 use retail_domain::{BehaviourEvent, EventKind, Movement, MovementKind, OrderStatus};
-use retail_store::{Applied, DocQuery, EventQuery, LedgerQuery, Page, StockQuery, Stored, StoredDoc};
+use retail_store::{Applied, DocQuery, EventQuery, LedgerQuery, LogPage, Page, StockQuery, Stored, StoredDoc};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -186,47 +186,37 @@ pub async fn post_events(
     Ok(Json(service::ingest_events(&s.platform, &events).await?))
 }
 
-/// The parameters every append-only log listing takes: kind, time range and page.
-struct LogParams<K> {
-    kind: Option<K>,
-    since_ms: Option<i64>,
-    until_ms: Option<i64>,
-    after: Option<String>,
-    limit: u32,
-}
-
+/// The parameters every append-only log listing takes: its kind, and the time
+/// range and page.
 fn take_log_params<K>(
     p: &mut HashMap<String, String>,
     parse_kind: fn(&str) -> Option<K>,
     noun: &str,
-) -> ApiResult<LogParams<K>> {
+) -> ApiResult<(Option<K>, LogPage)> {
     let kind = p
         .remove("kind")
         .map(|k| {
             parse_kind(&k).ok_or_else(|| ApiError::bad_request("invalid_query", format!("unknown {noun} kind {k:?}")))
         })
         .transpose()?;
-    Ok(LogParams {
-        kind,
+    let page = LogPage {
         since_ms: take_time(p, "since")?,
         until_ms: take_time(p, "until")?,
         after: p.remove("cursor"),
         limit: take_limit(p)?,
-    })
+    };
+    Ok((kind, page))
 }
 
 pub async fn list_events(State(s): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let mut p = params(raw)?;
-    let log = take_log_params(&mut p, EventKind::parse, "event")?;
+    let (kind, page) = take_log_params(&mut p, EventKind::parse, "event")?;
     let query = EventQuery {
         customer_id: p.remove("customer_id"),
         session_id: p.remove("session_id"),
         product_id: p.remove("product_id"),
-        kind: log.kind,
-        since_ms: log.since_ms,
-        until_ms: log.until_ms,
-        after: log.after,
-        limit: log.limit,
+        kind,
+        page,
     };
     reject_leftovers(p, "customer_id, session_id, product_id, kind, since, until, cursor, limit")?;
     let page = s.platform.store.list_events(&query).await?;
@@ -242,16 +232,8 @@ pub async fn post_movements(
 
 pub async fn list_movements(State(s): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let mut p = params(raw)?;
-    let log = take_log_params(&mut p, MovementKind::parse, "movement")?;
-    let query = LedgerQuery {
-        location_id: p.remove("location_id"),
-        product_id: p.remove("product_id"),
-        kind: log.kind,
-        since_ms: log.since_ms,
-        until_ms: log.until_ms,
-        after: log.after,
-        limit: log.limit,
-    };
+    let (kind, page) = take_log_params(&mut p, MovementKind::parse, "movement")?;
+    let query = LedgerQuery { location_id: p.remove("location_id"), product_id: p.remove("product_id"), kind, page };
     reject_leftovers(p, "location_id, product_id, kind, since, until, cursor, limit")?;
     let page = s.platform.store.list_ledger(&query).await?;
     Ok(Json(serde_json::to_value(page).expect("pages serialise")))

@@ -11,8 +11,8 @@ use retail_domain::{
 };
 
 use crate::{
-    Backend, DocQuery, EventQuery, IdempotentResponse, LedgerQuery, OutboxWrite, StockQuery, Store, StoreError,
-    UserRecord, WriteSet,
+    Backend, DocQuery, EventQuery, IdempotentResponse, LedgerQuery, LogPage, OutboxWrite, StockQuery, Store,
+    StoreError, UserRecord, WriteSet,
 };
 
 fn ts(s: &str) -> chrono::DateTime<chrono::Utc> {
@@ -353,7 +353,11 @@ async fn events_deduplicate_and_page(store: &dyn Store) {
     assert!(matches!(store.apply(bad).await, Err(StoreError::UnknownReferences(_))), "events must name known products");
 
     let page = store
-        .list_events(&EventQuery { customer_id: Some("C1".into()), limit: 1, ..Default::default() })
+        .list_events(&EventQuery {
+            customer_id: Some("C1".into()),
+            page: LogPage { limit: 1, ..Default::default() },
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(page.items.len(), 1);
@@ -361,16 +365,21 @@ async fn events_deduplicate_and_page(store: &dyn Store) {
     let next = store
         .list_events(&EventQuery {
             customer_id: Some("C1".into()),
-            limit: 1,
-            after: page.next_cursor,
+            page: LogPage { limit: 1, after: page.next_cursor, ..Default::default() },
             ..Default::default()
         })
         .await
         .unwrap();
     assert_eq!(next.items[0].event.event_id.as_deref(), Some("e2"));
     assert!(next.next_cursor.is_none(), "no cursor after the last page");
-    let clicks =
-        store.list_events(&EventQuery { kind: Some(EventKind::Click), limit: 10, ..Default::default() }).await.unwrap();
+    let clicks = store
+        .list_events(&EventQuery {
+            kind: Some(EventKind::Click),
+            page: LogPage { limit: 10, ..Default::default() },
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(clicks.items.len(), 1);
 }
 
@@ -397,7 +406,11 @@ async fn stock_is_derived_from_the_ledger(store: &dyn Store) {
     assert_eq!(s2.on_hand, 1);
 
     let sales = store
-        .list_ledger(&LedgerQuery { kind: Some(MovementKind::Sale), limit: 10, ..Default::default() })
+        .list_ledger(&LedgerQuery {
+            kind: Some(MovementKind::Sale),
+            page: LogPage { limit: 10, ..Default::default() },
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(sales.items.len(), 1);

@@ -179,14 +179,6 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// The time range and page of a read from an append-only log table.
-struct LogWindow<'a> {
-    since_ms: Option<i64>,
-    until_ms: Option<i64>,
-    after: Option<&'a str>,
-    limit: u32,
-}
-
 /// A bulk transaction; holds the SQLite write turn until it ends.
 struct SqlBulk {
     store: SqlStore,
@@ -215,7 +207,7 @@ impl SqlStore {
         &self,
         table: &str,
         mut cond: Conditions,
-        window: LogWindow<'_>,
+        window: &LogPage,
         from_row: fn(&AnyRow) -> Result<T, StoreError>,
         seq: fn(&T) -> i64,
     ) -> Result<Page<T>, StoreError> {
@@ -225,7 +217,7 @@ impl SqlStore {
         if let Some(t) = window.until_ms {
             cond.add("occurred_at < ?", SqlValue::Int(Some(t)));
         }
-        if let Some(c) = window.after {
+        if let Some(c) = &window.after {
             cond.add("seq > ?", SqlValue::Int(Some(decode_seq_cursor(c)?)));
         }
         let limit = clamp_limit(window.limit);
@@ -847,13 +839,7 @@ impl Store for SqlStore {
         cond.add_opt_text("session_id", &query.session_id);
         cond.add_opt_text("product_id", &query.product_id);
         cond.add_opt_text("kind", &query.kind.map(|k| k.as_str().to_string()));
-        let window = LogWindow {
-            since_ms: query.since_ms,
-            until_ms: query.until_ms,
-            after: query.after.as_deref(),
-            limit: query.limit,
-        };
-        self.log_page("events", cond, window, event_from_row, |e| e.seq).await
+        self.log_page("events", cond, &query.page, event_from_row, |e| e.seq).await
     }
 
     async fn list_ledger(&self, query: &LedgerQuery) -> Result<Page<StoredLedgerRow>, StoreError> {
@@ -861,13 +847,7 @@ impl Store for SqlStore {
         cond.add_opt_text("location_id", &query.location_id);
         cond.add_opt_text("product_id", &query.product_id);
         cond.add_opt_text("kind", &query.kind.map(|k| k.as_str().to_string()));
-        let window = LogWindow {
-            since_ms: query.since_ms,
-            until_ms: query.until_ms,
-            after: query.after.as_deref(),
-            limit: query.limit,
-        };
-        self.log_page("ledger", cond, window, ledger_from_row, |r| r.seq).await
+        self.log_page("ledger", cond, &query.page, ledger_from_row, |r| r.seq).await
     }
 
     async fn stock(&self, query: &StockQuery) -> Result<Vec<StockLevel>, StoreError> {

@@ -168,16 +168,23 @@ pub struct DocQuery {
     pub limit: u32,
 }
 
+/// The time range and page of a read from an append-only log (events, ledger).
+#[derive(Debug, Clone, Default)]
+pub struct LogPage {
+    pub since_ms: Option<i64>,
+    pub until_ms: Option<i64>,
+    /// Cursor from the previous page.
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct EventQuery {
     pub customer_id: Option<String>,
     pub session_id: Option<String>,
     pub product_id: Option<String>,
     pub kind: Option<EventKind>,
-    pub since_ms: Option<i64>,
-    pub until_ms: Option<i64>,
-    pub after: Option<String>,
-    pub limit: u32,
+    pub page: LogPage,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -192,10 +199,7 @@ pub struct LedgerQuery {
     pub location_id: Option<String>,
     pub product_id: Option<String>,
     pub kind: Option<MovementKind>,
-    pub since_ms: Option<i64>,
-    pub until_ms: Option<i64>,
-    pub after: Option<String>,
-    pub limit: u32,
+    pub page: LogPage,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]

@@ -23,15 +23,20 @@ struct Run {
 fn run() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
     RUN.get_or_init(|| {
-        let cfg = small();
-        let world = build_world(&cfg);
-        let mut batches = Vec::new();
-        simulate(&cfg, &world, |b| {
-            batches.push(b);
-            true
-        });
+        let (world, batches) = generate(&small());
         Run { world, batches }
     })
+}
+
+/// Builds the world for `cfg` and simulates every day of it.
+fn generate(cfg: &DemoConfig) -> (World, Vec<DayBatch>) {
+    let world = build_world(cfg);
+    let mut batches = Vec::new();
+    simulate(cfg, &world, |b| {
+        batches.push(b);
+        true
+    });
+    (world, batches)
 }
 
 fn digest(world: &World, batches: &[DayBatch]) -> u64 {
@@ -164,12 +169,7 @@ fn every_reference_resolves() {
 fn same_config_gives_identical_data() {
     let r = run();
     let cfg = small();
-    let world = build_world(&cfg);
-    let mut batches = Vec::new();
-    simulate(&cfg, &world, |b| {
-        batches.push(b);
-        true
-    });
+    let (world, batches) = generate(&cfg);
     assert_eq!(digest(&r.world, &r.batches), digest(&world, &batches));
     let other = build_world(&DemoConfig { seed: 8, ..cfg });
     assert_ne!(format!("{:?}", other.customers), format!("{:?}", world.customers));
