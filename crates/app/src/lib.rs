@@ -2,12 +2,14 @@
 //! storage, cache and bus adapters, and the operations that the HTTP API and the
 //! CLI share (so both behave the same and handlers stay thin).
 
+pub mod access;
 pub mod cells;
 pub mod config;
 pub mod demo;
 pub mod ids;
 pub mod import;
 pub mod platform;
+pub mod reports;
 pub mod service;
 pub mod testing;
 pub mod users;

@@ -8,7 +8,9 @@
 //! that announce them) is applied in one transaction, after every reference has
 //! been checked, so a rejected write leaves the data exactly as it was.
 
+mod access;
 mod migrate;
+mod reports;
 mod schema;
 mod sql;
 mod types;
@@ -16,7 +18,9 @@ mod writes;
 
 pub mod conformance;
 
+pub use access::AccessStore;
 pub use migrate::{Migration, migrations};
+pub use reports::ReportStore;
 pub use schema::{TableSpec, table_spec};
 pub use sql::{SqlStore, connect};
 pub use types::*;
@@ -37,7 +41,7 @@ pub trait BulkWrite: Send {
 
 /// The platform's storage interface. Object safe: used as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: AccessStore + ReportStore + Send + Sync {
     fn backend(&self) -> Backend;
 
     /// Checks that the database answers (readiness probe).

@@ -11,11 +11,17 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-const SQLITE: &[Migration] =
-    &[Migration { version: 1, name: "foundation", sql: include_str!("../migrations/sqlite/0001_foundation.sql") }];
+const SQLITE: &[Migration] = &[
+    Migration { version: 1, name: "foundation", sql: include_str!("../migrations/sqlite/0001_foundation.sql") },
+    Migration { version: 2, name: "access", sql: include_str!("../migrations/sqlite/0002_access.sql") },
+    Migration { version: 3, name: "reports", sql: include_str!("../migrations/sqlite/0003_reports.sql") },
+];
 
-const POSTGRES: &[Migration] =
-    &[Migration { version: 1, name: "foundation", sql: include_str!("../migrations/postgres/0001_foundation.sql") }];
+const POSTGRES: &[Migration] = &[
+    Migration { version: 1, name: "foundation", sql: include_str!("../migrations/postgres/0001_foundation.sql") },
+    Migration { version: 2, name: "access", sql: include_str!("../migrations/postgres/0002_access.sql") },
+    Migration { version: 3, name: "reports", sql: include_str!("../migrations/postgres/0003_reports.sql") },
+];
 
 pub fn migrations(backend: Backend) -> &'static [Migration] {
     match backend {

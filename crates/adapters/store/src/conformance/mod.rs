@@ -2,6 +2,9 @@
 //! this crate against SQLite and PostgreSQL alike. Each check states the
 //! behaviour it protects in its assertion message.
 
+mod access;
+mod reports;
+
 use std::collections::BTreeMap;
 
 use retail_domain::Location;
@@ -108,6 +111,8 @@ pub async fn run_all(store: &dyn Store) {
     idempotency_keys_and_users(store).await;
     deletes(store).await;
     log_indexes_suspend_and_restore(store).await;
+    access::run(store).await;
+    reports::run(store).await;
 }
 
 async fn log_indexes_suspend_and_restore(store: &dyn Store) {

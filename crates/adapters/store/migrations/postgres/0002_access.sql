@@ -1,0 +1,1 @@
+-- Access control: API keys, console sessions, login lockout and the audit log.

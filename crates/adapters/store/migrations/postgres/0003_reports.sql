@@ -1,0 +1,1 @@
+-- Indexes and rollups behind the console's dashboards and reports.

@@ -1,0 +1,5 @@
+//! Conformance checks for [`crate::ReportsStore`].
+
+use crate::Store;
+
+pub async fn run(_store: &dyn Store) {}

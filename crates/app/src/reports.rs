@@ -1,0 +1,1 @@
+//! Dashboard and report figures, cached briefly because each one aggregates the ledger or orders.
