@@ -29,6 +29,14 @@ pub struct Config {
     pub max_batch_items: usize,
     /// Where `retail eval` finds public data sets.
     pub eval_data: PathBuf,
+    /// How long a console login lasts without activity, in hours.
+    pub session_hours: u32,
+    /// Mark the session cookie `Secure` (set when served over HTTPS, e.g. behind a TLS proxy).
+    pub secure_cookies: bool,
+    /// Storefront requests one API key may make per minute.
+    pub rate_limit_per_key_per_minute: u32,
+    /// Storefront requests one client address may make per minute.
+    pub rate_limit_per_ip_per_minute: u32,
 }
 
 impl Default for Config {
@@ -45,6 +53,10 @@ impl Default for Config {
             max_body_bytes: 16 * 1024 * 1024,
             max_batch_items: 10_000,
             eval_data: PathBuf::from("../shared/data"),
+            session_hours: 12,
+            secure_cookies: false,
+            rate_limit_per_key_per_minute: 6000,
+            rate_limit_per_ip_per_minute: 1200,
         }
     }
 }
@@ -124,6 +136,27 @@ impl Config {
         if let Some(v) = get("RETAIL_EVAL_DATA") {
             self.eval_data = v.into();
         }
+        if let Some(n) = num("RETAIL_SESSION_HOURS")? {
+            self.session_hours = n.try_into().map_err(|_| too_big("RETAIL_SESSION_HOURS"))?;
+        }
+        if let Some(v) = get("RETAIL_SECURE_COOKIES") {
+            self.secure_cookies = match v.trim() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    let message = format!("{v:?} is not true or false");
+                    return Err(ConfigError::Env { var: "RETAIL_SECURE_COOKIES".into(), message });
+                }
+            };
+        }
+        if let Some(n) = num("RETAIL_RATE_LIMIT_PER_KEY_PER_MINUTE")? {
+            self.rate_limit_per_key_per_minute =
+                n.try_into().map_err(|_| too_big("RETAIL_RATE_LIMIT_PER_KEY_PER_MINUTE"))?;
+        }
+        if let Some(n) = num("RETAIL_RATE_LIMIT_PER_IP_PER_MINUTE")? {
+            self.rate_limit_per_ip_per_minute =
+                n.try_into().map_err(|_| too_big("RETAIL_RATE_LIMIT_PER_IP_PER_MINUTE"))?;
+        }
         Ok(())
     }
 
@@ -162,6 +195,17 @@ mod tests {
         let err = c.apply_env(|k| (k == "RETAIL_MAX_BATCH_ITEMS").then(|| "lots".to_string())).unwrap_err();
         assert!(err.to_string().contains("RETAIL_MAX_BATCH_ITEMS"));
         assert!(toml::from_str::<Config>("colour = 1").is_err(), "unknown keys in retail.toml are errors");
+    }
+
+    #[test]
+    fn session_hours_layer_like_the_rest() {
+        assert_eq!(Config::default().session_hours, 12);
+        let mut c: Config = toml::from_str("session_hours = 8").unwrap();
+        assert_eq!(c.session_hours, 8, "retail.toml sets the session lifetime");
+        c.apply_env(|k| (k == "RETAIL_SESSION_HOURS").then(|| "24".to_string())).unwrap();
+        assert_eq!(c.session_hours, 24, "the environment overrides retail.toml");
+        let err = c.apply_env(|k| (k == "RETAIL_SESSION_HOURS").then(|| "99999999999".to_string())).unwrap_err();
+        assert!(err.to_string().contains("RETAIL_SESSION_HOURS"), "{err}");
     }
 
     #[test]

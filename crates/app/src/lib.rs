@@ -15,5 +15,5 @@ pub mod testing;
 pub mod users;
 
 pub use config::Config;
-pub use platform::{Health, Platform, PlatformError};
+pub use platform::{Health, JobStatus, Platform, PlatformError};
 pub use service::{ServiceError, ServiceResult};

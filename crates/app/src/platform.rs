@@ -89,6 +89,14 @@ impl EventLog for StoreLog {
     }
 }
 
+/// A background job's state.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobStatus {
+    pub name: &'static str,
+    pub running: bool,
+    pub detail: String,
+}
+
 /// Readiness of each backend.
 #[derive(Debug, Clone, Serialize)]
 pub struct Health {
@@ -173,6 +181,23 @@ impl Platform {
             database: backend_health(self.store.backend().as_str(), flat(db.map(|r| r.map_err(|e| e.to_string())))),
             cache: backend_health(self.cache.backend(), flat(cache.map(|r| r.map_err(|e| e.to_string())))),
             bus: backend_health(self.bus.backend(), flat(bus.map(|r| r.map_err(|e| e.to_string())))),
+        }
+    }
+
+    /// The background jobs and whether each is running, for the health page and metrics.
+    pub fn jobs(&self) -> Vec<JobStatus> {
+        match &self.relay {
+            Some(task) => vec![JobStatus {
+                name: "outbox-relay",
+                running: !task.is_finished(),
+                detail: format!("outbox → NATS JetStream stream {}", self.config.nats_stream),
+            }],
+            // The in-process bus delivers from the outbox table itself; nothing runs apart.
+            None => vec![JobStatus {
+                name: "in-process-bus",
+                running: true,
+                detail: "subscribers read the outbox table directly".into(),
+            }],
         }
     }
 

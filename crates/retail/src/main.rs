@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use chrono::{DateTime, Duration as Days, Utc};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use retail_app::access::{Scope, create_key, list_keys, revoke_key};
 use retail_app::import::{ImportFormat, ImportKind, ImportOptions};
-use retail_app::users::{Role, generate_password, put_user};
+use retail_app::users::{Role, generate_password, list_users, put_user, set_disabled, set_role, unlock};
 use retail_app::{Config, Platform};
 
 #[derive(Parser)]
@@ -100,6 +102,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -118,10 +125,69 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// List users and their roles.
+    /// List users: role, disabled, locked, last login.
     List {
         #[command(flatten)]
         service: ServiceArgs,
+    },
+    /// Change a user's role (the last enabled admin keeps theirs).
+    SetRole {
+        #[command(flatten)]
+        service: ServiceArgs,
+        name: String,
+        /// admin, analyst, merchandiser, planner, agent or marketer
+        role: String,
+    },
+    /// Disable a user and end their sessions (the last enabled admin stays).
+    Disable {
+        #[command(flatten)]
+        service: ServiceArgs,
+        name: String,
+    },
+    /// Enable a disabled user.
+    Enable {
+        #[command(flatten)]
+        service: ServiceArgs,
+        name: String,
+    },
+    /// Lift a lock from too many failed logins.
+    Unlock {
+        #[command(flatten)]
+        service: ServiceArgs,
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create an API key; prints the key once.
+    Create {
+        #[command(flatten)]
+        service: ServiceArgs,
+        /// What the key is for, e.g. the calling system.
+        #[arg(long)]
+        name: String,
+        /// read, write or admin; repeat the option or separate with commas.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Days until the key stops working [default: never]
+        #[arg(long)]
+        expires_days: Option<u32>,
+        /// Who the key is recorded as created by.
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// List API keys, revoked ones included.
+    List {
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
+    /// Revoke an API key for good.
+    Revoke {
+        #[command(flatten)]
+        service: ServiceArgs,
+        /// The key's id, as `key list` shows it.
+        id: String,
     },
 }
 
@@ -187,8 +253,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User { command: UserCommand::Add { service, name, role, password_stdin } } => {
-            let role = Role::parse(&role)
-                .with_context(|| format!("unknown role {role:?}; one of {}", Role::ALL.map(Role::as_str).join(", ")))?;
+            let role = parse_role(&role)?;
             let platform = open(load_config(cfg, &service, None)?).await?;
             let (password, generated) = if password_stdin {
                 let mut line = String::new();
@@ -207,15 +272,123 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::User { command: UserCommand::List { service } } => {
             let platform = open(load_config(cfg, &service, None)?).await?;
-            for u in platform.store.list_users().await? {
-                println!("{}\t{}{}", u.username, u.role, if u.disabled { "\t(disabled)" } else { "" });
-            }
+            let rows = list_users(&platform)
+                .await?
+                .into_iter()
+                .map(|u| {
+                    vec![
+                        u.username,
+                        u.role.as_str().to_string(),
+                        if u.disabled { "yes" } else { "no" }.to_string(),
+                        when(u.locked_until),
+                        when(u.last_login_at),
+                    ]
+                })
+                .collect();
+            print_table(&["user", "role", "disabled", "locked until", "last login"], rows);
+            Ok(())
+        }
+        Command::User { command: UserCommand::SetRole { service, name, role } } => {
+            let role = parse_role(&role)?;
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            set_role(&platform, &name, role).await?;
+            println!("user {name} is now {}", role.as_str());
+            Ok(())
+        }
+        Command::User { command: UserCommand::Disable { service, name } } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            set_disabled(&platform, &name, true).await?;
+            println!("user {name} disabled; their sessions have ended");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Enable { service, name } } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            set_disabled(&platform, &name, false).await?;
+            println!("user {name} enabled");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Unlock { service, name } } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            unlock(&platform, &name).await?;
+            println!("user {name} unlocked");
+            Ok(())
+        }
+        Command::Key { command: KeyCommand::Create { service, name, scopes, expires_days, by } } => {
+            // Parsed before opening the platform, so a typo fails fast and touches nothing.
+            let scopes = Scope::parse_list(&scopes.join(",")).map_err(anyhow::Error::msg)?;
+            let expires_at = expires_days.map(|d| Utc::now() + Days::days(i64::from(d)));
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            let (info, key) = create_key(&platform, &name, &scopes, expires_at, &by).await?;
+            println!("API key {:?} created", info.name);
+            println!("  id:      {}", info.id);
+            println!("  scopes:  {}", scope_list(&info.scopes));
+            println!("  expires: {}", info.expires_at.map_or("never".to_string(), |t| when(Some(t))));
+            println!("  key:     {key}");
+            eprintln!("Store the key now: it cannot be shown again.");
+            Ok(())
+        }
+        Command::Key { command: KeyCommand::List { service } } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            let rows = list_keys(&platform)
+                .await?
+                .into_iter()
+                .map(|k| {
+                    vec![
+                        k.id,
+                        k.name,
+                        scope_list(&k.scopes),
+                        when(Some(k.created_at)),
+                        k.expires_at.map_or("never".to_string(), |t| when(Some(t))),
+                        when(k.last_used_at),
+                        when(k.revoked_at),
+                    ]
+                })
+                .collect();
+            print_table(&["id", "name", "scopes", "created", "expires", "last used", "revoked"], rows);
+            Ok(())
+        }
+        Command::Key { command: KeyCommand::Revoke { service, id } } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            revoke_key(&platform, &id).await?;
+            println!("API key {id} revoked");
             Ok(())
         }
         Command::Openapi => {
             println!("{}", retail_web::openapi_document().to_pretty_json()?);
             Ok(())
         }
+    }
+}
+
+fn parse_role(role: &str) -> Result<Role> {
+    Role::parse(role)
+        .with_context(|| format!("unknown role {role:?}; one of {}", Role::ALL.map(Role::as_str).join(", ")))
+}
+
+fn scope_list(scopes: &[Scope]) -> String {
+    scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+}
+
+/// A time in tables: UTC to the minute, `-` when there is none.
+fn when(t: Option<DateTime<Utc>>) -> String {
+    t.map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%MZ").to_string())
+}
+
+/// Prints rows under a header, columns padded to their widest cell.
+fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, &w)| format!("{c:<w$}")).collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for row in &rows {
+        line(row.iter().map(String::as_str).collect());
     }
 }
 

@@ -43,7 +43,7 @@ const SMALL_DEMO: &[&str] =
 fn help_lists_every_command() {
     let out = Command::new(env!("CARGO_BIN_EXE_retail")).arg("--help").output().unwrap();
     let help = text(&out);
-    for cmd in ["serve", "demo", "import", "migrate", "user", "openapi"] {
+    for cmd in ["serve", "demo", "import", "migrate", "user", "key", "openapi"] {
         assert!(help.contains(cmd), "--help mentions {cmd}: {help}");
     }
 }
@@ -82,9 +82,90 @@ fn demo_builds_once_then_imports_and_users_work() {
     assert!(!out.status.success());
     assert!(text(&out).contains("unknown role \"root\""), "{}", text(&out));
     let out = retail(&dir.0, &["user", "list"]);
-    assert!(text(&out).contains("alice\tplanner") && text(&out).contains("admin\tadmin"), "{}", text(&out));
+    assert!(
+        table_row(&out, "alice")[..3] == ["alice", "planner", "no"] && table_row(&out, "admin")[1] == "admin",
+        "{}",
+        text(&out)
+    );
     let out = retail(&dir.0, &["migrate"]);
     assert!(out.status.success() && text(&out).contains("up to date"), "{}", text(&out));
+}
+
+/// The cells of the table row that starts with `first` (cells are separated
+/// by two or more spaces; single spaces stay inside a cell).
+fn table_row(out: &Output, first: &str) -> Vec<String> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find(|l| l.split("  ").next() == Some(first)).unwrap_or_default();
+    line.split("  ").map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect()
+}
+
+#[test]
+fn keys_are_created_listed_and_revoked() {
+    let dir = TempDir::new("cli-keys");
+    let out = retail(&dir.0, &["key", "create", "--name", "erp sync", "--scope", "read", "--scope", "write"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let log = text(&out);
+    let key = log.split_whitespace().find(|w| w.starts_with("rk_")).expect("the key is printed").to_string();
+    assert!(log.contains("cannot be shown again"), "{log}");
+    assert!(log.contains("scopes:  read,write") && log.contains("expires: never"), "{log}");
+    let id = key.split('_').nth(1).unwrap().to_string();
+
+    let out = retail(&dir.0, &["key", "create", "--name", "report", "--scope", "read", "--expires-days", "30"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let out = retail(&dir.0, &["key", "list"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let listed = table_row(&out, &id);
+    assert_eq!(listed[1..3], ["erp sync", "read,write"], "{}", text(&out));
+    assert_eq!(listed[4..], ["never", "-", "-"], "not expiring, unused, not revoked: {}", text(&out));
+    assert!(!text(&out).contains(&key), "listing never shows the key");
+    let header = table_row(&out, "id");
+    assert_eq!(header, ["id", "name", "scopes", "created", "expires", "last used", "revoked"]);
+
+    let out = retail(&dir.0, &["key", "revoke", &id]);
+    assert!(out.status.success() && text(&out).contains("revoked"), "{}", text(&out));
+    let out = retail(&dir.0, &["key", "list"]);
+    assert_ne!(table_row(&out, &id).last().map(String::as_str), Some("-"), "the revocation time is listed");
+
+    let out = retail(&dir.0, &["key", "revoke", "000000000000"]);
+    assert!(!out.status.success(), "revoking an unknown key fails");
+    assert!(text(&out).contains("not found"), "{}", text(&out));
+}
+
+#[test]
+fn bad_key_options_fail_clearly() {
+    let dir = TempDir::new("cli-key-input");
+    let out = retail(&dir.0, &["key", "create", "--name", "x", "--scope", "reed"]);
+    assert!(!out.status.success(), "an unknown scope fails the command");
+    assert!(text(&out).contains("unknown scope \"reed\""), "{}", text(&out));
+    let out = retail(&dir.0, &["key", "create", "--name", "x", "--scope", "read", "--expires-days", "0"]);
+    assert!(!out.status.success() && text(&out).contains("expires_at"), "{}", text(&out));
+    let out = retail(&dir.0, &["key", "list"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1, "nothing was created: {}", text(&out));
+}
+
+#[test]
+fn users_are_managed_without_locking_out_the_last_admin() {
+    let dir = TempDir::new("cli-users");
+    for (name, role) in [("root", "admin"), ("alice", "planner")] {
+        let out = retail(&dir.0, &["user", "add", name, "--role", role]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let out = retail(&dir.0, &["user", "disable", "root"]);
+    assert!(!out.status.success() && text(&out).contains("last enabled admin"), "{}", text(&out));
+    let out = retail(&dir.0, &["user", "set-role", "alice", "admin"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = retail(&dir.0, &["user", "disable", "root"]);
+    assert!(out.status.success(), "with another admin, root can be disabled: {}", text(&out));
+    let out = retail(&dir.0, &["user", "list"]);
+    assert_eq!(table_row(&out, "root")[..3], ["root", "admin", "yes"], "{}", text(&out));
+    assert_eq!(table_row(&out, "alice"), ["alice", "admin", "no", "-", "-"], "never locked, never logged in");
+    for args in [["user", "enable", "root"], ["user", "unlock", "root"]] {
+        let out = retail(&dir.0, &args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+    }
+    let out = retail(&dir.0, &["user", "set-role", "ghost", "admin"]);
+    assert!(!out.status.success() && text(&out).contains("not found"), "{}", text(&out));
 }
 
 fn http_get(addr: &str, path: &str) -> Option<String> {

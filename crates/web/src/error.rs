@@ -22,6 +22,9 @@ pub struct Problem {
     pub code: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<Violation>,
+    /// The request's id (also in the `X-Request-Id` header), to quote in support requests and find in logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug)]
@@ -30,11 +33,13 @@ pub struct ApiError {
     pub code: &'static str,
     pub detail: String,
     pub errors: Vec<Violation>,
+    /// Seconds to wait before retrying (rate limits).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), errors: Vec::new() }
+        Self { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None }
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
@@ -54,6 +59,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code,
             errors: self.errors.clone(),
+            request_id: crate::request_id::current(),
         }
     }
 }
@@ -66,6 +72,9 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         let mut response = (self.status, body).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

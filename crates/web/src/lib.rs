@@ -2,24 +2,31 @@
 //! OpenAPI document and offline docs at `/docs`, and the operational endpoints
 //! `/healthz`, `/readyz` and `/metrics`.
 
+mod access;
+mod console;
 mod error;
 mod extract;
 mod idempotency;
 mod metrics;
 mod openapi;
+mod request_id;
 mod routes;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 use retail_app::Platform;
-use retail_domain::{Category, Customer, GoodsReceipt, KbArticle, Location, Order, Product, PurchaseOrder, Supplier};
+use retail_app::import::ImportKind;
+use retail_domain::{
+    Category, Customer, EntityKind, GoodsReceipt, KbArticle, Location, Order, Product, PurchaseOrder, Supplier,
+};
 use retail_store::Stored;
 
+pub use access::{Access, AccessTable, Area, Permission, Routes, role_allows, scope_allows};
 pub use error::{ApiError, Problem};
 pub use metrics::Metrics;
 pub use openapi::document as openapi_document;
@@ -29,50 +36,107 @@ pub use openapi::document as openapi_document;
 pub struct AppState {
     pub platform: Arc<Platform>,
     pub metrics: Arc<Metrics>,
+    /// The access rule of every route, checked by [`access::authorize`].
+    pub access: Arc<AccessTable>,
 }
 
-fn entity_routes<T: Stored>() -> Router<AppState> {
+/// The business area each kind of record belongs to, for its permissions.
+fn area_of(kind: EntityKind) -> Area {
+    match kind {
+        EntityKind::Location | EntityKind::Category | EntityKind::Product => Area::Catalog,
+        EntityKind::Customer => Area::Customers,
+        EntityKind::Order => Area::Orders,
+        EntityKind::Supplier | EntityKind::PurchaseOrder | EntityKind::GoodsReceipt => Area::Supply,
+        EntityKind::KbArticle => Area::Knowledge,
+    }
+}
+
+fn entity_routes<T: Stored>(routes: access::Routes) -> access::Routes {
     use routes::*;
-    let base = format!("/api/v1/{}", T::KIND.plural());
-    Router::new()
-        .route(&base, get(list_entities::<T>).post(create_entity::<T>))
-        .route(&format!("{base}/batch"), post(batch_entities::<T>))
-        .route(&format!("{base}/{{id}}"), get(get_entity::<T>).put(put_entity::<T>).delete(delete_entity::<T>))
+    let area = area_of(T::KIND);
+    let read = Access::Needs(Permission::Read(area));
+    let write = Access::Needs(Permission::Write(area));
+    // Route paths must be 'static; each kind's are made once per process.
+    let base: &'static str = Box::leak(format!("/api/v1/{}", T::KIND.plural()).into_boxed_str());
+    let batch: &'static str = Box::leak(format!("{base}/batch").into_boxed_str());
+    let one: &'static str = Box::leak(format!("{base}/{{id}}").into_boxed_str());
+    let import: &'static str = Box::leak(format!("/api/v1/import/{}", T::KIND.plural()).into_boxed_str());
+    routes
+        .get(base, read, list_entities::<T>)
+        .post(base, write, create_entity::<T>)
+        .post(batch, write, batch_entities::<T>)
+        .get(one, read, get_entity::<T>)
+        .put(one, write, put_entity::<T>)
+        .delete(one, write, delete_entity::<T>)
+        .post(import, write, move |st, q, h, b| routes::import(ImportKind::Entity(T::KIND), st, q, h, b))
+}
+
+/// Every route with its access rule: the REST API, the console, docs and probes.
+pub fn routes() -> access::Routes {
+    use Access::*;
+    let mut r = access::Routes::default();
+    r = entity_routes::<Location>(r);
+    r = entity_routes::<Category>(r);
+    r = entity_routes::<Product>(r);
+    r = entity_routes::<Customer>(r);
+    r = entity_routes::<Supplier>(r);
+    r = entity_routes::<Order>(r);
+    r = entity_routes::<PurchaseOrder>(r);
+    r = entity_routes::<GoodsReceipt>(r);
+    r = entity_routes::<KbArticle>(r);
+    r.post("/api/v1/orders/{id}/status", Needs(Permission::Write(Area::Orders)), routes::change_order_status)
+        .get("/api/v1/events", Needs(Permission::Read(Area::Events)), routes::list_events)
+        .post("/api/v1/events", Needs(Permission::Storefront), routes::post_events)
+        .post("/api/v1/import/events", Needs(Permission::Write(Area::Events)), |st, q, h, b| {
+            routes::import(ImportKind::Events, st, q, h, b)
+        })
+        .get("/api/v1/inventory/movements", Needs(Permission::Read(Area::Inventory)), routes::list_movements)
+        .post("/api/v1/inventory/movements", Needs(Permission::Write(Area::Inventory)), routes::post_movements)
+        .post("/api/v1/import/movements", Needs(Permission::Write(Area::Inventory)), |st, q, h, b| {
+            routes::import(ImportKind::Movements, st, q, h, b)
+        })
+        .get("/api/v1/inventory/stock", Needs(Permission::Read(Area::Inventory)), routes::stock)
+        .get("/api/v1/summary", SignedIn, routes::summary)
+        .get("/api/v1/openapi.json", Anonymous, openapi_json)
+        .get("/docs", Anonymous, docs_page)
+        .get("/docs/{asset}", Anonymous, docs_asset)
+        .get("/healthz", Anonymous, || async { "ok" })
+        .get("/readyz", Anonymous, readyz)
+        .get("/metrics", Needs(Permission::ViewOperations), metrics_text)
+        .merge(console::routes())
 }
 
 /// The whole application.
 pub fn router(platform: Arc<Platform>) -> Router {
-    let state = AppState { platform: platform.clone(), metrics: Arc::new(Metrics::default()) };
-    let api = Router::new()
-        .merge(entity_routes::<Location>())
-        .merge(entity_routes::<Category>())
-        .merge(entity_routes::<Product>())
-        .merge(entity_routes::<Customer>())
-        .merge(entity_routes::<Supplier>())
-        .merge(entity_routes::<Order>())
-        .merge(entity_routes::<PurchaseOrder>())
-        .merge(entity_routes::<GoodsReceipt>())
-        .merge(entity_routes::<KbArticle>())
-        .route("/api/v1/orders/{id}/status", post(routes::change_order_status))
-        .route("/api/v1/events", get(routes::list_events).post(routes::post_events))
-        .route("/api/v1/inventory/movements", get(routes::list_movements).post(routes::post_movements))
-        .route("/api/v1/inventory/stock", get(routes::stock))
-        .route("/api/v1/summary", get(routes::summary))
+    let (routes, table) = routes().build();
+    let state = AppState { platform: platform.clone(), metrics: Arc::new(Metrics::default()), access: Arc::new(table) };
+    routes
         .layer(DefaultBodyLimit::max(platform.config.max_body_bytes))
-        // Imports stream their body, so the size limit does not apply to them.
-        .route("/api/v1/import/{kind}", post(routes::import).layer(DefaultBodyLimit::disable()));
-    Router::new()
-        .merge(api)
-        .route("/api/v1/openapi.json", get(openapi_json))
-        .route("/docs", get(docs_page))
-        .route("/docs/{asset}", get(docs_asset))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(request_id::layer))
         .with_state(state)
+}
+
+/// Headers that keep the browser from running injected script, framing the
+/// console, or sniffing content types.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+             object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
 }
 
 async fn not_found() -> ApiError {
@@ -92,7 +156,12 @@ async fn readyz(State(s): State<AppState>) -> Response {
 }
 
 async fn metrics_text(State(s): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render()).into_response()
+    let mut text = s.metrics.render();
+    text.push_str("# HELP retail_job_up Whether a background job is running (1) or has stopped (0).\n# TYPE retail_job_up gauge\n");
+    for job in s.platform.jobs() {
+        text.push_str(&format!("retail_job_up{{job=\"{}\"}} {}\n", job.name, u8::from(job.running)));
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 const SWAGGER_JS: &[u8] = include_bytes!("../assets/swagger-ui/swagger-ui-bundle.js");
@@ -105,7 +174,7 @@ async fn docs_page() -> Html<&'static str> {
 <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="/docs/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: "/api/v1/openapi.json", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null });</script>
+<script src="/docs/swagger-init.js"></script>
 </body></html>"##,
     )
 }
@@ -114,6 +183,11 @@ async fn docs_asset(axum::extract::Path(asset): axum::extract::Path<String>) -> 
     let (body, content_type) = match asset.as_str() {
         "swagger-ui-bundle.js" => (SWAGGER_JS, "text/javascript"),
         "swagger-ui.css" => (SWAGGER_CSS, "text/css"),
+        // Kept out of the page so the content security policy can forbid inline script.
+        "swagger-init.js" => (
+            br##"window.ui = SwaggerUIBundle({ url: "/api/v1/openapi.json", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null });"##.as_slice(),
+            "text/javascript",
+        ),
         _ => return not_found().await.into_response(),
     };
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=86400")], body).into_response()
@@ -125,5 +199,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(platform)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(platform).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -22,6 +22,15 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RouteSummary {
+    pub route: String,
+    pub requests: u64,
+    pub client_errors: u64,
+    pub server_errors: u64,
+    pub mean_ms: f64,
+}
+
 #[derive(Default)]
 pub struct Metrics {
     /// Keyed by (method, route template, status).
@@ -39,6 +48,30 @@ impl Metrics {
                 s.buckets[i] += 1;
             }
         }
+    }
+
+    /// Per route (all statuses together), busiest first: for the health page.
+    pub fn route_summary(&self) -> Vec<RouteSummary> {
+        let map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        let mut by_route: BTreeMap<String, RouteSummary> = BTreeMap::new();
+        for ((method, route, status), s) in map.iter() {
+            let label = format!("{method} {route}");
+            let r =
+                by_route.entry(label.clone()).or_insert_with(|| RouteSummary { route: label, ..Default::default() });
+            r.requests += s.count;
+            r.mean_ms += s.sum_seconds * 1000.0;
+            match status {
+                400..=499 => r.client_errors += s.count,
+                500..=599 => r.server_errors += s.count,
+                _ => {}
+            }
+        }
+        let mut out: Vec<RouteSummary> = by_route.into_values().collect();
+        for r in &mut out {
+            r.mean_ms /= r.requests.max(1) as f64;
+        }
+        out.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.route.cmp(&b.route)));
+        out
     }
 
     pub fn render(&self) -> String {
@@ -101,5 +134,19 @@ mod tests {
         assert!(text.contains("le=\"0.0025\"} 1"));
         assert!(text.contains("le=\"0.25\"} 2"));
         assert!(text.contains("le=\"+Inf\"} 2"));
+    }
+
+    #[test]
+    fn summary_adds_statuses_per_route_busiest_first() {
+        let m = Metrics::default();
+        m.observe("GET", "/a", 200, 0.010);
+        m.observe("GET", "/a", 404, 0.030);
+        m.observe("GET", "/a", 503, 0.020);
+        m.observe("POST", "/b", 200, 0.001);
+        let s = m.route_summary();
+        assert_eq!(s[0].route, "GET /a");
+        assert_eq!((s[0].requests, s[0].client_errors, s[0].server_errors), (3, 1, 1));
+        assert!((s[0].mean_ms - 20.0).abs() < 1e-9, "{}", s[0].mean_ms);
+        assert_eq!(s[1].route, "POST /b");
     }
 }

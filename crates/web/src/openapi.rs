@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, RefOr, Required,
     ResponseBuilder, Schema,
@@ -239,6 +240,18 @@ pub fn document() -> OpenApi {
         .schema_from::<ImportReport>()
         .schema_from::<StatusChange>()
         .schema_from::<Problem>()
+        .security_scheme(
+            "apiKey",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API key (`rk_…`) from `retail key create` or the console's API keys page. Scopes: \
+                         public (storefront calls such as sending events), read, write, admin.",
+                    ))
+                    .build(),
+            ),
+        )
         .build();
     OpenApiBuilder::new()
         .info(
@@ -248,10 +261,12 @@ pub fn document() -> OpenApi {
                 .description(Some(
                     "Stores, catalogue, customers, orders, behaviour events, the inventory ledger, suppliers and purchasing. \
                      Money is integer minor units with a currency; times are UTC RFC 3339. Errors are application/problem+json \
-                     with a stable `code`.",
+                     with a stable `code` and the request's id. Every call needs an API key with a scope that allows it \
+                     (401 without one, 403 when its scope does not allow the call); storefront calls are rate-limited.",
                 )),
         )
         .paths(paths.build())
         .components(Some(components))
+        .security(Some([SecurityRequirement::new("apiKey", Vec::<String>::new())]))
         .build()
 }

@@ -256,19 +256,12 @@ pub async fn stock(State(s): State<AppState>, RawQuery(raw): RawQuery) -> ApiRes
 
 /// Streams the request body into the importer; never buffers the whole file.
 pub async fn import(
+    kind: ImportKind,
     State(s): State<AppState>,
-    Path(kind): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let kind = ImportKind::parse(&kind).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_import_kind",
-            format!("unknown kind {kind:?}; one of {}", ImportKind::names().join(", ")),
-        )
-    })?;
     let mut p = params(raw)?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let format = match p.remove("format") {

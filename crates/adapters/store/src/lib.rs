@@ -18,9 +18,15 @@ mod writes;
 
 pub mod conformance;
 
-pub use access::AccessStore;
+pub use access::{
+    AccessStore, ApiKeyRecord, AuditQuery, AuditRecord, SessionRecord, StoredAuditRecord, UserAccessChange,
+    UserAccessUpdate,
+};
 pub use migrate::{Migration, migrations};
-pub use reports::ReportStore;
+pub use reports::{
+    CategorySales, DateRange, DaySales, LOW_COVER_DAYS, LocationSales, OVER_COVER_DAYS, OrderSummary, ProductSales,
+    ReportStore, SALES_RATE_DAYS, StockAlertKind, StockCover,
+};
 pub use schema::{TableSpec, table_spec};
 pub use sql::{SqlStore, connect};
 pub use types::*;

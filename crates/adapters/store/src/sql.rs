@@ -16,13 +16,14 @@ use sqlx::{Any, AnyPool, Connection, Executor, Row, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::migrate::{checksum, migrations, statements};
+use crate::reports::RollupDeltas;
 use crate::schema::{ColumnType, TableSpec, referenced_from, table_spec};
 use crate::types::*;
 use crate::{BulkWrite, Store};
 
 /// A bound value. Nulls carry their type because PostgreSQL types parameters.
 #[derive(Debug, Clone)]
-enum SqlValue {
+pub(crate) enum SqlValue {
     Int(Option<i64>),
     Real(Option<f64>),
     Text(Option<String>),
@@ -38,7 +39,7 @@ fn bind(q: AnyQuery<'_>, v: SqlValue) -> AnyQuery<'_> {
     }
 }
 
-fn bind_all(sql: &str, values: Vec<SqlValue>) -> AnyQuery<'_> {
+pub(crate) fn bind_all(sql: &str, values: Vec<SqlValue>) -> AnyQuery<'_> {
     values.into_iter().fold(sqlx::query(sql), bind)
 }
 
@@ -71,7 +72,7 @@ fn for_backend(backend: Backend, sql: &str) -> String {
 }
 
 /// `($1,$2,$3),($4,$5,$6)` for `rows` rows of `cols` parameters from `$start`.
-fn placeholders(rows: usize, cols: usize, start: usize) -> String {
+pub(crate) fn placeholders(rows: usize, cols: usize, start: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -91,7 +92,7 @@ fn placeholders(rows: usize, cols: usize, start: usize) -> String {
 }
 
 /// Rows per multi-row INSERT: well inside SQLite's 32,766 and PostgreSQL's 65,535 parameters.
-fn chunk_rows(cols: usize) -> usize {
+pub(crate) fn chunk_rows(cols: usize) -> usize {
     (16_000 / cols).clamp(1, 1000)
 }
 
@@ -198,7 +199,7 @@ impl BulkWrite for SqlBulk {
 }
 
 impl SqlStore {
-    fn sql(&self, text: &str) -> String {
+    pub(crate) fn sql(&self, text: &str) -> String {
         for_backend(self.backend, text)
     }
 
@@ -239,7 +240,9 @@ impl SqlStore {
         &self.pool
     }
 
-    async fn begin_write(&self) -> Result<(Option<OwnedMutexGuard<()>>, Transaction<'static, Any>), StoreError> {
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<(Option<OwnedMutexGuard<()>>, Transaction<'static, Any>), StoreError> {
         let guard = match self.backend {
             Backend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
             Backend::Postgres => None,
@@ -256,8 +259,8 @@ impl SqlStore {
                 return Err(StoreError::DuplicateId { kind: d.kind, id: d.external_id.clone(), first, second: i });
             }
         }
-        if !writes.outbox.is_empty() {
-            self.lock_outbox(tx).await?;
+        if !writes.outbox.is_empty() || !writes.ledger.is_empty() {
+            self.take_writer_turn(tx).await?;
         }
         let missing = self.missing_references(tx, &writes).await?;
         if !missing.is_empty() {
@@ -272,9 +275,11 @@ impl SqlStore {
         Ok(applied)
     }
 
-    /// On PostgreSQL, outbox writers take turns so that sequence order is commit
-    /// order; a reader that has seen seq N then never misses a smaller one later.
-    async fn lock_outbox(&self, tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
+    /// On PostgreSQL, outbox and ledger writers take turns: outbox sequence order
+    /// is then commit order (a reader that has seen seq N never misses a smaller
+    /// one later), and ledger writers, which update shared rollup rows, cannot
+    /// deadlock on them (a bulk write holds them until it commits).
+    async fn take_writer_turn(&self, tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
         if self.backend == Backend::Postgres {
             tx.execute("SELECT pg_advisory_xact_lock(72010001)").await?;
         }
@@ -403,11 +408,13 @@ impl SqlStore {
         applied: &mut Applied,
     ) -> Result<(), StoreError> {
         const COLS: usize = 9;
+        let mut rollups = RollupDeltas::default();
         for chunk in rows.chunks(chunk_rows(COLS)) {
             let sql = self.sql(&format!(
                 "INSERT INTO ledger (movement_id, location_id, product_id, kind, on_hand_delta, reserved_delta, unit_value_minor, reference, occurred_at) \
-                 VALUES {} ON CONFLICT DO NOTHING",
-                placeholders(chunk.len(), COLS, 1)
+                 VALUES {} ON CONFLICT DO NOTHING RETURNING {}",
+                placeholders(chunk.len(), COLS, 1),
+                RollupDeltas::COLUMNS
             ));
             let values = chunk.iter().flat_map(|w| {
                 let r = &w.row;
@@ -423,11 +430,14 @@ impl SqlStore {
                     SqlValue::Int(Some(r.occurred_at.timestamp_millis())),
                 ]
             });
-            let n = bind_all(&sql, values.collect()).execute(&mut **tx).await?.rows_affected();
-            applied.ledger_rows += n;
-            applied.ledger_duplicates += chunk.len() as u64 - n;
+            let inserted = bind_all(&sql, values.collect()).fetch_all(&mut **tx).await?;
+            for row in &inserted {
+                rollups.add(row)?;
+            }
+            applied.ledger_rows += inserted.len() as u64;
+            applied.ledger_duplicates += (chunk.len() - inserted.len()) as u64;
         }
-        Ok(())
+        self.write_rollups(tx, rollups).await
     }
 
     async fn write_events(
@@ -529,28 +539,28 @@ fn filter_value(spec: &TableSpec, column: &str, value: &str) -> Result<SqlValue,
 
 /// Accumulates `WHERE` conditions with their numbered parameters.
 #[derive(Default)]
-struct Conditions {
+pub(crate) struct Conditions {
     clauses: Vec<String>,
-    values: Vec<SqlValue>,
+    pub(crate) values: Vec<SqlValue>,
 }
 
 impl Conditions {
-    fn add(&mut self, clause_with_param: &str, value: SqlValue) {
+    pub(crate) fn add(&mut self, clause_with_param: &str, value: SqlValue) {
         self.values.push(value);
         self.clauses.push(clause_with_param.replace('?', &format!("${}", self.values.len())));
     }
 
-    fn add_opt_text(&mut self, column: &str, value: &Option<String>) {
+    pub(crate) fn add_opt_text(&mut self, column: &str, value: &Option<String>) {
         if let Some(v) = value {
             self.add(&format!("{column} = ?"), SqlValue::Text(Some(v.clone())));
         }
     }
 
-    fn sql(&self) -> String {
+    pub(crate) fn sql(&self) -> String {
         if self.clauses.is_empty() { String::new() } else { format!("WHERE {}", self.clauses.join(" AND ")) }
     }
 
-    fn next_param(&self) -> usize {
+    pub(crate) fn next_param(&self) -> usize {
         self.values.len() + 1
     }
 }
@@ -621,7 +631,15 @@ fn doc_from_row(table: &'static str, row: &AnyRow) -> Result<StoredDoc, StoreErr
     })
 }
 
-fn user_from_row(row: &AnyRow) -> Result<UserRecord, StoreError> {
+/// The columns of `users`, named rather than `*`. A pooled SQLite connection
+/// that loaded the schema before a migration added columns prepares `*` with
+/// the old column count; SQLite re-prepares the statement when it runs, and sqlx
+/// then reads more columns than it expected. Named columns make the stale
+/// prepare fail instead, which SQLite retries with the current schema.
+pub(crate) const USER_COLUMNS: &str =
+    "username, display_name, role, password_hash, disabled, created_at, failed_logins, locked_until, last_login_at";
+
+pub(crate) fn user_from_row(row: &AnyRow) -> Result<UserRecord, StoreError> {
     Ok(UserRecord {
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
@@ -629,6 +647,9 @@ fn user_from_row(row: &AnyRow) -> Result<UserRecord, StoreError> {
         password_hash: row.try_get("password_hash")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         created_at_ms: row.try_get("created_at")?,
+        failed_logins: row.try_get::<i64, _>("failed_logins")?.clamp(0, i64::from(u32::MAX)) as u32,
+        locked_until_ms: row.try_get("locked_until")?,
+        last_login_at_ms: row.try_get("last_login_at")?,
     })
 }
 
@@ -881,7 +902,7 @@ impl Store for SqlStore {
 
     async fn outbox_append(&self, record: &OutboxWrite) -> Result<u64, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
-        self.lock_outbox(&mut tx).await?;
+        self.take_writer_turn(&mut tx).await?;
         self.write_outbox(&mut tx, std::slice::from_ref(record)).await?;
         let seq: i64 = sqlx::query(&self.sql("SELECT seq FROM outbox WHERE event_id = $1"))
             .bind(record.event_id.clone())
@@ -1000,7 +1021,8 @@ impl Store for SqlStore {
     async fn put_user(&self, user: &UserRecord) -> Result<(), StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
         sqlx::query(&self.sql(
-            "INSERT INTO users (username, display_name, role, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+            "INSERT INTO users (username, display_name, role, password_hash, disabled, created_at, failed_logins, \
+             locked_until, last_login_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role, \
              password_hash = excluded.password_hash, disabled = excluded.disabled",
         ))
@@ -1010,6 +1032,9 @@ impl Store for SqlStore {
         .bind(user.password_hash.clone())
         .bind(i64::from(user.disabled))
         .bind(user.created_at_ms)
+        .bind(i64::from(user.failed_logins))
+        .bind(user.locked_until_ms)
+        .bind(user.last_login_at_ms)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -1017,7 +1042,7 @@ impl Store for SqlStore {
     }
 
     async fn get_user(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        let row = sqlx::query(&self.sql("SELECT * FROM users WHERE username = $1"))
+        let row = sqlx::query(&self.sql(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1")))
             .bind(username.to_string())
             .fetch_optional(&self.pool)
             .await?;
@@ -1025,7 +1050,9 @@ impl Store for SqlStore {
     }
 
     async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        let rows = sqlx::query(&self.sql("SELECT * FROM users ORDER BY username")).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&self.sql(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY username")))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(user_from_row).collect()
     }
 }

@@ -229,7 +229,9 @@ pub struct IdempotentResponse {
     pub created_at_ms: i64,
 }
 
-/// A console user. Roles and password hashing are decided above this layer.
+/// A console user. Roles, password hashing and the lockout policy are decided
+/// above this layer. [`crate::Store::put_user`] writes the lockout fields only
+/// when it creates the user; afterwards the [`crate::AccessStore`] login methods own them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
     pub username: String,
@@ -238,6 +240,11 @@ pub struct UserRecord {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at_ms: i64,
+    /// Consecutive failed logins since the last success or lock.
+    pub failed_logins: u32,
+    /// Logins are refused until then.
+    pub locked_until_ms: Option<i64>,
+    pub last_login_at_ms: Option<i64>,
 }
 
 /// Opaque cursors: the last key of the previous page, hex encoded so that clients

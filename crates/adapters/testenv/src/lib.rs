@@ -1,4 +1,5 @@
-//! Where the adapter conformance suites find their real backend servers.
+//! Where the adapter conformance suites find their real backend servers, and the
+//! browser suite its chromedriver.
 //!
 //! Policy (one place, used by every adapter crate): a backend suite reads its
 //! `RETAIL_TEST_*_URL` variable. Without it the suite prints that it was skipped
@@ -18,6 +19,25 @@ pub fn backend_url(var: &str) -> Option<String> {
             record(&format!("SKIPPED backend suite: {var} is not set"));
             None
         }
+    }
+}
+
+/// The chromedriver for the browser suite: `$RETAIL_CHROMEDRIVER`, else
+/// `/usr/bin/chromedriver` when it exists. Like [`backend_url`], a missing driver
+/// skips with a recorded notice locally and panics under CI.
+pub fn chromedriver() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("RETAIL_CHROMEDRIVER")
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/usr/bin/chromedriver".into());
+    if path.is_file() {
+        record(&format!("browser suite: {}", path.display()));
+        Some(path)
+    } else if in_ci() {
+        panic!("no chromedriver at {} but CI=true: the browser suite must run in CI", path.display());
+    } else {
+        record(&format!("SKIPPED browser suite: no chromedriver at {} (set RETAIL_CHROMEDRIVER)", path.display()));
+        None
     }
 }
 

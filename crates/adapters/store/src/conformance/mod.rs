@@ -472,6 +472,9 @@ async fn idempotency_keys_and_users(store: &dyn Store) {
         password_hash: "$argon2id$x".into(),
         disabled: false,
         created_at_ms: 1,
+        failed_logins: 0,
+        locked_until_ms: None,
+        last_login_at_ms: None,
     };
     store.put_user(&user).await.unwrap();
     store.put_user(&UserRecord { role: "analyst".into(), ..user.clone() }).await.unwrap();

@@ -1,0 +1,84 @@
+// The console's only script: turns each `.chart` element's declared spec into an
+// ECharts chart, and keeps charts sized with their cards. Pages are server-rendered;
+// htmx (hx-boost) swaps them in, so charts are set up on every swap too.
+(function () {
+  "use strict";
+  var PALETTE = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d"];
+  var lang = function () { return document.body.getAttribute("data-lang") === "en" ? "en-US" : "zh-CN"; };
+  var fmt = function (v) {
+    return typeof v === "number" ? v.toLocaleString(lang(), { maximumFractionDigits: 2 }) : v;
+  };
+
+  function axisName(name, position) {
+    return { name: name, nameLocation: "middle", nameGap: position === "y" ? 56 : 30,
+             nameTextStyle: { color: "#475569", fontSize: 12 } };
+  }
+
+  function option(spec) {
+    var base = { color: PALETTE, textStyle: { fontFamily: "inherit" }, animationDuration: 400,
+                 tooltip: { valueFormatter: fmt } };
+    if (spec.kind === "pie") {
+      var s = spec.series[0];
+      base.tooltip.trigger = "item";
+      base.legend = { type: "scroll", orient: "vertical", right: 0, top: "middle" };
+      base.series = [{ type: "pie", name: s.name, radius: ["38%", "68%"], center: ["38%", "50%"],
+        label: { formatter: "{d}%" },
+        data: spec.categories.map(function (c, i) { return { name: c, value: s.data[i] }; }) }];
+      return base;
+    }
+    var horizontal = spec.kind === "hbar";
+    var category = Object.assign({ type: "category", data: spec.categories,
+      axisLabel: { color: "#475569", hideOverlap: true } }, axisName(spec.x_name, horizontal ? "y" : "x"));
+    var values = [Object.assign({ type: "value", axisLabel: { color: "#475569", formatter: fmt },
+      splitLine: { lineStyle: { color: "#e2e8f0" } } }, axisName(spec.y_name, horizontal ? "x" : "y"))];
+    if (spec.y2_name) {
+      values.push(Object.assign({ type: "value", axisLabel: { color: "#475569", formatter: fmt },
+        splitLine: { show: false } }, axisName(spec.y2_name, "y")));
+    }
+    base.tooltip.trigger = "axis";
+    base.grid = { left: horizontal ? 130 : 72, right: spec.y2_name ? 72 : 24, top: spec.series.length > 1 ? 36 : 16,
+                  bottom: 48, containLabel: false };
+    if (horizontal) {
+      category.inverse = true;
+      category.axisLabel.width = 110;
+      category.axisLabel.overflow = "truncate";
+      category.nameGap = 120;
+    }
+    if (spec.series.length > 1) base.legend = { top: 0 };
+    base.xAxis = horizontal ? values[0] : category;
+    base.yAxis = horizontal ? category : values;
+    base.series = spec.series.map(function (s) {
+      var type = spec.kind === "line" ? "line" : "bar";
+      var out = { type: type, name: s.name, data: s.data, showSymbol: false, smooth: type === "line" };
+      if (!horizontal) out.yAxisIndex = s.axis;
+      if (type === "line" && spec.series.length === 1) out.areaStyle = { opacity: 0.08 };
+      if (type === "bar") out.barMaxWidth = 28;
+      return out;
+    });
+    if (spec.kind === "line" && spec.categories.length > 120) {
+      base.dataZoom = [{ type: "inside" }, { type: "slider", height: 18, bottom: 4 }];
+      base.grid.bottom = 64;
+    }
+    return base;
+  }
+
+  function render(el) {
+    if (el.getAttribute("data-rendered") === "1" || typeof echarts === "undefined") return;
+    var spec = JSON.parse(el.getAttribute("data-chart"));
+    var chart = echarts.init(el, null, { renderer: "canvas" });
+    chart.setOption(option(spec));
+    var points = spec.series.reduce(function (n, s) { return n + s.data.length; }, 0);
+    el.setAttribute("data-points", String(points));
+    el.setAttribute("data-rendered", "1");
+    if (window.ResizeObserver) new ResizeObserver(function () { chart.resize(); }).observe(el);
+  }
+
+  function renderAll(root) {
+    (root || document).querySelectorAll(".chart[data-chart]").forEach(render);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderAll(document);
+    if (window.htmx) htmx.onLoad(function (el) { renderAll(el); });
+  });
+})();

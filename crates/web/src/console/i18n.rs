@@ -1,0 +1,426 @@
+//! The console's two languages. Every label is a key in [`CATALOG`] with its
+//! English and Chinese text; tests check that every key the templates and page
+//! builders use is there, so no label is left untranslated.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use axum::http::{HeaderMap, header};
+use retail_domain::Text;
+
+pub const LANG_COOKIE: &str = "retail_lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// The `lang` attribute of the page.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Zh => "zh-CN",
+            Self::En => "en",
+        }
+    }
+
+    /// The short code used in URLs and the cookie.
+    pub fn short(self) -> &'static str {
+        match self {
+            Self::Zh => "zh",
+            Self::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "zh" | "zh-CN" => Some(Self::Zh),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// The cookie the user chose, else the best match in `Accept-Language`,
+    /// else Chinese (the platform's main audience).
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        if let Some(lang) = crate::access::cookie(headers, LANG_COOKIE).and_then(Self::parse) {
+            return lang;
+        }
+        let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        Self::from_accept_language(accept).unwrap_or(Self::Zh)
+    }
+
+    fn from_accept_language(accept: &str) -> Option<Self> {
+        let mut best: Option<(f32, Self)> = None;
+        for part in accept.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
+            let lang = match tag.split('-').next() {
+                Some("zh") => Self::Zh,
+                Some("en") => Self::En,
+                _ => continue,
+            };
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+
+    pub fn t(self, key: &str) -> &'static str {
+        static INDEX: OnceLock<HashMap<&'static str, (&'static str, &'static str)>> = OnceLock::new();
+        let index = INDEX.get_or_init(|| CATALOG.iter().map(|(k, en, zh)| (*k, (*en, *zh))).collect());
+        match (index.get(key), self) {
+            (Some((en, _)), Self::En) => en,
+            (Some((_, zh)), Self::Zh) => zh,
+            // Tests keep this from happening; showing the key beats failing the page.
+            (None, _) => "?",
+        }
+    }
+
+    /// The user's language version of a bilingual text, falling back to the other.
+    pub fn pick(self, text: &Text) -> String {
+        let (first, second) = match self {
+            Self::Zh => (&text.zh, &text.en),
+            Self::En => (&text.en, &text.zh),
+        };
+        if first.is_empty() { second.clone() } else { first.clone() }
+    }
+}
+
+/// (key, English, Chinese)
+pub static CATALOG: &[(&str, &str, &str)] = &[
+    ("app.name", "Retail AI Console", "零售智能控制台"),
+    (
+        "app.tagline",
+        "Recommendations, forecasting, service and supply chain in one place",
+        "推荐、预测、客服与供应链,一站管理",
+    ),
+    ("nav.section.business", "Business", "业务"),
+    ("nav.section.admin", "Administration", "系统管理"),
+    ("nav.overview", "Overview", "经营概览"),
+    ("nav.products", "Products", "商品"),
+    ("nav.customers", "Customers", "客户"),
+    ("nav.orders", "Orders", "订单"),
+    ("nav.stores", "Stores", "门店"),
+    ("nav.inventory", "Inventory", "库存"),
+    ("nav.suppliers", "Suppliers", "供应商"),
+    ("nav.users", "Users", "用户"),
+    ("nav.keys", "API keys", "API 密钥"),
+    ("nav.audit", "Audit log", "审计日志"),
+    ("nav.health", "Service health", "服务健康"),
+    ("nav.docs", "API docs", "API 文档"),
+    ("nav.logout", "Sign out", "退出登录"),
+    ("nav.language", "中文", "English"),
+    ("login.title", "Sign in", "登录"),
+    ("login.username", "Username", "用户名"),
+    ("login.password", "Password", "密码"),
+    ("login.submit", "Sign in", "登录"),
+    ("login.bad_credentials", "Wrong username or password.", "用户名或密码错误。"),
+    ("login.locked", "Too many failed attempts; this account is locked until", "失败次数过多,账户已锁定至"),
+    ("login.expired_form", "The form expired; please try again.", "表单已过期,请重试。"),
+    (
+        "login.rate_limited",
+        "Too many sign-in attempts from your address; wait a minute.",
+        "该地址登录尝试过多,请稍候一分钟。",
+    ),
+    ("error.forbidden.title", "Not allowed", "无权访问"),
+    (
+        "error.forbidden.body",
+        "Your role does not allow this page or action. Ask an administrator if you need it.",
+        "您的角色无权访问此页面或操作。如需权限,请联系管理员。",
+    ),
+    ("error.not_found", "Not found", "未找到"),
+    ("error.failed", "Something went wrong", "出现错误"),
+    ("common.search", "Search", "搜索"),
+    ("common.filter", "Filter", "筛选"),
+    ("common.all", "All", "全部"),
+    ("common.next", "Next page", "下一页"),
+    ("common.first", "First page", "第一页"),
+    ("common.none", "Nothing to show.", "暂无数据。"),
+    ("common.id", "ID", "编号"),
+    ("common.name", "Name", "名称"),
+    ("common.status", "Status", "状态"),
+    ("common.city", "City", "城市"),
+    ("common.created", "Created", "创建时间"),
+    ("common.actions", "Actions", "操作"),
+    ("common.save", "Save", "保存"),
+    ("common.yes", "Yes", "是"),
+    ("common.no", "No", "否"),
+    ("common.day", "Date", "日期"),
+    ("common.revenue_yuan", "Revenue (¥)", "销售额(元)"),
+    ("common.units", "Units sold", "销量(件)"),
+    ("common.orders", "Orders", "订单数"),
+    ("common.last_days", "Last 30 days of data, to", "最近 30 天数据,截至"),
+    ("common.signed_in_as", "Signed in as", "当前用户"),
+    ("common.role", "Role", "角色"),
+    ("common.back", "Back", "返回"),
+    ("audit.action", "Action", "操作"),
+    ("audit.actor", "Who", "操作人"),
+    ("audit.ip", "Address", "来源地址"),
+    ("audit.request", "Request id", "请求编号"),
+    (
+        "audit.subtitle",
+        "Administrative and data-changing actions: who, what and when, newest first.",
+        "管理与数据变更操作:谁、做了什么、何时,最新在前。",
+    ),
+    ("audit.target", "Target", "对象"),
+    ("audit.when", "When (UTC)", "时间(UTC)"),
+    ("customer.detail_subtitle", "Profile, consent and purchase history.", "客户资料、授权与购买记录。"),
+    ("customer.email", "Email", "邮箱"),
+    ("customer.home_store", "Home store", "常去门店"),
+    ("customer.lifetime_spend", "Lifetime spend", "累计消费"),
+    ("customer.marketing_consent", "Personalisation consent", "个性化授权"),
+    ("customer.month", "Month", "月份"),
+    ("customer.phone", "Phone", "电话"),
+    ("customer.profile", "Profile", "客户资料"),
+    ("customer.registered", "Registered", "注册日期"),
+    ("customer.spend", "Spend", "消费额"),
+    ("customer.spend_by_month", "Spend by month", "月度消费"),
+    (
+        "customer.subtitle",
+        "Search members by name, phone or id; filter by tier and home store.",
+        "按姓名、电话或编号搜索会员,可按等级和常去门店筛选。",
+    ),
+    ("customer.tier", "Tier", "会员等级"),
+    ("health.backend", "Backend", "后端"),
+    ("health.backends", "Backends", "后端服务"),
+    ("health.busiest", "Busiest routes", "访问最多的接口"),
+    ("health.client_errors", "4xx", "4xx 错误"),
+    ("health.component", "Component", "组件"),
+    ("health.detail", "Detail", "详情"),
+    ("health.down", "Down", "故障"),
+    ("health.job", "Job", "任务"),
+    ("health.jobs", "Background jobs", "后台任务"),
+    ("health.mean_ms", "Mean latency (ms)", "平均延迟(毫秒)"),
+    ("health.ok", "Healthy", "正常"),
+    ("health.requests", "Requests", "请求数"),
+    ("health.route", "Route", "接口"),
+    ("health.running", "Running", "运行中"),
+    ("health.server_errors", "5xx", "5xx 错误"),
+    ("health.stopped", "Stopped", "已停止"),
+    (
+        "health.subtitle",
+        "Database, cache, bus and background jobs, and traffic since this server started.",
+        "数据库、缓存、消息总线与后台任务,以及本服务启动以来的流量。",
+    ),
+    ("health.traffic", "Traffic by route", "各接口流量"),
+    ("health.database", "Database", "数据库"),
+    ("health.cache", "Cache", "缓存"),
+    ("health.bus", "Event bus", "消息总线"),
+    ("keys.bad_expiry", "Expiry must be a whole number of days, 1 or more.", "有效期须为不小于 1 的整数天。"),
+    ("keys.create", "Create an API key", "创建 API 密钥"),
+    ("keys.created", "Created key", "已创建密钥"),
+    ("keys.created_by", "Created by", "创建人"),
+    ("keys.expired", "Expired", "已过期"),
+    ("keys.expires", "Expires", "过期时间"),
+    ("keys.expires_days", "Expires in (days, optional)", "有效天数(可选)"),
+    ("keys.id", "Key id", "密钥编号"),
+    ("keys.last_used", "Last used", "最近使用"),
+    ("keys.none", "No API keys yet.", "暂无 API 密钥。"),
+    ("keys.revoke", "Revoke", "吊销"),
+    (
+        "keys.revoke_confirm",
+        "Revoke this key? Clients using it stop working at once.",
+        "确定吊销此密钥?使用它的客户端将立即失效。",
+    ),
+    ("keys.revoked", "Revoked", "已吊销"),
+    ("keys.scopes", "Scopes", "权限范围"),
+    (
+        "keys.subtitle",
+        "Keys for scripts and storefronts. Only a hash is stored: copy a new key when it is shown, it cannot be shown again.",
+        "用于脚本与店面的密钥。系统只保存哈希值:新密钥仅显示一次,请立即复制。",
+    ),
+    ("order.address", "Delivery address", "收货地址"),
+    ("order.change_confirm", "Change this order's status?", "确定修改该订单状态?"),
+    ("order.change_status", "Change status", "修改状态"),
+    ("order.channel", "Channel", "渠道"),
+    ("order.customer", "Customer", "客户"),
+    ("order.discount", "Discount", "折扣"),
+    ("order.line_total", "Line total", "小计"),
+    ("order.lines", "Items", "商品明细"),
+    ("order.new_status", "New status", "新状态"),
+    ("order.placed_at", "Placed at", "下单时间"),
+    ("order.product", "Product", "商品"),
+    ("order.quantity", "Quantity", "数量"),
+    ("order.store", "Store", "门店"),
+    (
+        "order.subtitle",
+        "Online and in-store orders; filter by status, channel and store.",
+        "线上与门店订单,可按状态、渠道和门店筛选。",
+    ),
+    ("order.summary", "Summary", "概要"),
+    ("order.title", "Order", "订单"),
+    ("order.total", "Total", "金额"),
+    ("order.unit_price", "Unit price", "单价"),
+    ("order.walk_in", "Walk-in", "散客"),
+    ("order.placed", "Placed", "已下单"),
+    ("order.paid", "Paid", "已支付"),
+    ("order.picked", "Picked", "已拣货"),
+    ("order.shipped", "Shipped", "已发货"),
+    ("order.delivered", "Delivered", "已送达"),
+    ("order.cancelled", "Cancelled", "已取消"),
+    ("order.returned", "Returned", "已退货"),
+    ("order.channel.online", "Online", "线上"),
+    ("order.channel.store", "In store", "门店"),
+    ("overview.alerts", "Stock alerts", "库存预警"),
+    ("overview.basket", "Average order", "客单价"),
+    ("overview.basket_hint", "Revenue per order", "每单平均销售额"),
+    ("overview.by_category", "Revenue by category", "各品类销售额"),
+    (
+        "overview.limited",
+        "Your role has no access to sales figures; use the menu for the pages you can open.",
+        "您的角色无权查看销售数据,请通过左侧菜单访问可用页面。",
+    ),
+    ("overview.recent_orders", "Recent orders", "最新订单"),
+    ("overview.revenue", "Revenue", "销售额"),
+    ("overview.sales_by_day", "Sales by day", "每日销售"),
+    ("overview.store_comparison", "Store comparison", "门店对比"),
+    ("overview.top_products", "Top products by revenue", "畅销商品(按销售额)"),
+    ("overview.top_products_table", "Top products", "畅销商品"),
+    ("overview.vs_previous", "vs previous 30 days", "较前 30 天"),
+    ("product.brand", "Brand", "品牌"),
+    ("product.category", "Category", "品类"),
+    ("product.cost", "Cost", "成本"),
+    ("product.detail_subtitle", "Master data, sales history and stock by store.", "商品主数据、销售历史与各门店库存。"),
+    ("product.facts", "Product", "商品信息"),
+    ("product.pack", "Pack size", "包装规格"),
+    ("product.price", "Price", "售价"),
+    ("product.sales_history", "Sales history", "销售历史"),
+    ("product.shelf_life", "Shelf life", "保质期"),
+    ("product.stock_by_store", "Stock by store", "各门店库存"),
+    (
+        "product.subtitle",
+        "Search by name, brand or id; filter by category and status.",
+        "按名称、品牌或编号搜索,可按品类和状态筛选。",
+    ),
+    ("product.supplier", "Supplier", "供应商"),
+    ("product.status.active", "Active", "在售"),
+    ("product.status.draft", "Draft", "草稿"),
+    ("product.status.discontinued", "Discontinued", "已停售"),
+    ("stock.alert", "Alert", "预警"),
+    ("stock.available", "Available", "可用"),
+    ("stock.daily_sales", "Daily sales (28-day avg)", "日均销量(28 天)"),
+    ("stock.days_cover", "Days of cover", "可售天数"),
+    ("stock.low", "Low stock", "库存不足"),
+    ("stock.low_count", "Low-stock items", "缺货风险商品"),
+    ("stock.low_hint", "Less than 3 days of cover", "可售不足 3 天"),
+    ("stock.no_alerts", "No stock alerts.", "暂无库存预警。"),
+    ("stock.on_hand", "On hand", "在库"),
+    ("stock.on_hand_units", "On hand (units)", "在库(件)"),
+    ("stock.out_of_stock", "Out of stock", "缺货 SKU"),
+    ("stock.over", "Overstock", "库存积压"),
+    ("stock.ok", "OK", "正常"),
+    ("stock.over_count", "Overstocked items", "积压商品"),
+    ("stock.over_hint", "More than 60 days of cover", "可售超过 60 天"),
+    ("stock.skus_held", "SKUs in stock", "在库 SKU"),
+    (
+        "stock.subtitle",
+        "Items at risk of running out or overstocked, from the ledger and recent sales.",
+        "根据库存流水与近期销量识别缺货风险和积压商品。",
+    ),
+    ("stock.units_on_hand", "Units on hand", "在库件数"),
+    ("store.address", "Address", "地址"),
+    ("store.area", "Floor area", "面积"),
+    ("store.closed", "Inactive", "停用"),
+    ("store.detail_subtitle", "Sales, stock position and alerts for this location.", "该门店的销售、库存状况与预警。"),
+    ("store.facts", "Location", "门店信息"),
+    ("store.kind", "Type", "类型"),
+    ("store.kind.store", "Store", "门店"),
+    ("store.kind.online", "Online shop", "线上商城"),
+    ("store.kind.dc", "Distribution centre", "配送中心"),
+    ("store.sales", "Daily revenue", "每日销售额"),
+    ("store.stock_position", "Stock position", "库存状况"),
+    ("store.subtitle", "Stores, the online shop and distribution centres.", "门店、线上商城与配送中心。"),
+    ("store.timezone", "Time zone", "时区"),
+    ("supplier.contact", "Contact", "联系人"),
+    ("supplier.facts", "Supplier", "供应商信息"),
+    ("supplier.lead_time", "Lead time", "交货周期"),
+    ("supplier.lines", "Lines", "行数"),
+    ("supplier.min_order", "Minimum order", "起订金额"),
+    ("supplier.products", "Products supplied", "供应商品"),
+    ("supplier.purchase_orders", "Purchase orders", "采购订单"),
+    ("supplier.subtitle", "Suppliers with lead times and order minimums.", "供应商及其交货周期与起订金额。"),
+    ("unit.days", "days", "天"),
+    ("users.active", "Active", "正常"),
+    ("users.add", "Add a user", "添加用户"),
+    ("users.added", "Added user", "已添加用户"),
+    (
+        "users.disable_confirm",
+        "Disable this user? Their sessions end at once.",
+        "确定停用该用户?其登录会话将立即失效。",
+    ),
+    ("users.disabled", "Disabled", "已停用"),
+    ("users.enable", "Enable", "启用"),
+    ("users.disable", "Disable", "停用"),
+    ("users.last_login", "Last sign-in", "最近登录"),
+    ("users.locked", "Locked", "已锁定"),
+    ("users.password_optional", "Password (leave empty to generate one)", "密码(留空则自动生成)"),
+    (
+        "users.subtitle",
+        "Accounts and roles. A generated password is shown once.",
+        "账户与角色管理。自动生成的密码仅显示一次。",
+    ),
+    ("users.unlock", "Unlock", "解锁"),
+    ("role.admin", "Administrator", "管理员"),
+    ("role.analyst", "Analyst", "分析师"),
+    ("role.merchandiser", "Merchandiser", "商品运营"),
+    ("role.planner", "Inventory planner", "库存计划员"),
+    ("role.agent", "Service agent", "客服专员"),
+    ("role.marketer", "Marketer", "营销专员"),
+    ("scope.public", "public (storefront)", "public(店面)"),
+    ("scope.read", "read", "read(只读)"),
+    ("scope.write", "write", "write(读写)"),
+    ("scope.admin", "admin", "admin(管理)"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_both_languages_once() {
+        let mut seen = std::collections::HashSet::new();
+        for (key, en, zh) in CATALOG {
+            assert!(seen.insert(key), "{key} appears twice");
+            assert!(!en.trim().is_empty() && !zh.trim().is_empty(), "{key} lacks a translation");
+        }
+    }
+
+    /// Scans the templates and the page builders for `t("…")` calls.
+    #[test]
+    fn every_label_used_is_in_the_catalog() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["templates", "src/console"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                files.push(entry.unwrap().path());
+            }
+        }
+        let keys: std::collections::HashSet<_> = CATALOG.iter().map(|(k, _, _)| *k).collect();
+        let mut used = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for piece in text.split("t(\"").skip(1) {
+                let key = piece.split('"').next().unwrap();
+                if key.contains('.') {
+                    used += 1;
+                    assert!(keys.contains(key), "{} uses {key:?}, which is not in the catalog", file.display());
+                }
+            }
+        }
+        assert!(used > 50, "the scan found only {used} labels; is it still reading the right files?");
+    }
+
+    #[test]
+    fn accept_language_picks_the_preferred_known_language() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr;q=1, zh-TW;q=0.5, en;q=0.4"), Some(Lang::Zh));
+        assert_eq!(Lang::from_accept_language("de, fr"), None);
+        assert_eq!(Lang::from_accept_language("en;q=0, zh;q=0.1"), Some(Lang::Zh));
+        assert_eq!(Lang::En.t("nav.orders"), "Orders");
+        assert_eq!(Lang::Zh.t("nav.orders"), "订单");
+    }
+}

@@ -1,0 +1,238 @@
+//! The admin console: server-rendered pages in Chinese and English, with htmx
+//! and ECharts served from the binary (no CDN, no build step). Pages are
+//! registered through [`Routes`] like the API, so each declares its permission.
+
+mod admin;
+mod auth;
+mod browse;
+mod i18n;
+mod overview;
+pub mod view;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::access::{Access, Area, Permission, Principal, Routes};
+pub use i18n::Lang;
+use view::{Card, Notice, Page, Tone, Width};
+
+/// Changes whenever the embedded assets change, so browsers refetch them.
+const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub fn routes() -> Routes {
+    use Access::*;
+    use Area::*;
+    use Permission::*;
+    Routes::default()
+        .get("/", Anonymous, || async { Redirect::to("/console") })
+        .get("/static/{asset}", Anonymous, static_asset)
+        .get("/lang/{code}", Anonymous, auth::switch_language)
+        .get("/login", Anonymous, auth::login_page)
+        .post("/login", Anonymous, auth::login)
+        .post("/logout", SignedIn, auth::logout)
+        .get("/console", SignedIn, overview::page)
+        .get("/console/products", Needs(Read(Catalog)), browse::products)
+        .get("/console/products/{id}", Needs(Read(Catalog)), browse::product)
+        .get("/console/customers", Needs(Read(Customers)), browse::customers)
+        .get("/console/customers/{id}", Needs(Read(Customers)), browse::customer)
+        .get("/console/orders", Needs(Read(Orders)), browse::orders)
+        .get("/console/orders/{id}", Needs(Read(Orders)), browse::order)
+        .post("/console/orders/{id}/status", Needs(Write(Orders)), browse::order_status)
+        .get("/console/stores", Needs(Read(Catalog)), browse::stores)
+        .get("/console/stores/{id}", Needs(Read(Inventory)), browse::store)
+        .get("/console/inventory", Needs(Read(Inventory)), browse::inventory)
+        .get("/console/suppliers", Needs(Read(Supply)), browse::suppliers)
+        .get("/console/suppliers/{id}", Needs(Read(Supply)), browse::supplier)
+        .get("/console/users", Needs(ManageAccess), admin::users)
+        .post("/console/users", Needs(ManageAccess), admin::add_user)
+        .post("/console/users/{name}/role", Needs(ManageAccess), admin::set_role)
+        .post("/console/users/{name}/enabled", Needs(ManageAccess), admin::set_enabled)
+        .post("/console/users/{name}/unlock", Needs(ManageAccess), admin::unlock)
+        .get("/console/keys", Needs(ManageAccess), admin::keys)
+        .post("/console/keys", Needs(ManageAccess), admin::create_key)
+        .post("/console/keys/{id}/revoke", Needs(ManageAccess), admin::revoke_key)
+        .get("/console/audit", Needs(ViewAudit), admin::audit)
+        .get("/console/health", Needs(ViewOperations), admin::health)
+}
+
+/// What the layout needs on every page: language, user, CSRF token, navigation.
+pub struct Chrome {
+    pub lang: Lang,
+    pub title: String,
+    pub user: String,
+    pub role: String,
+    pub csrf: String,
+    pub can_logout: bool,
+    pub nav: Vec<NavSection>,
+    /// The current path and query, for the language switch to come back to.
+    pub here: String,
+    pub other_lang: &'static str,
+    pub version: &'static str,
+}
+
+impl Chrome {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+}
+
+pub struct NavSection {
+    pub title: &'static str,
+    pub items: Vec<NavItem>,
+}
+
+pub struct NavItem {
+    pub key: &'static str,
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// The navigation: every module page that works, shown only to those allowed
+/// to open it. Module issues add their pages here.
+const NAV: &[(&str, &str, &str, Access)] = &[
+    ("nav.section.business", "nav.overview", "/console", Access::SignedIn),
+    ("nav.section.business", "nav.products", "/console/products", Access::Needs(Permission::Read(Area::Catalog))),
+    ("nav.section.business", "nav.customers", "/console/customers", Access::Needs(Permission::Read(Area::Customers))),
+    ("nav.section.business", "nav.orders", "/console/orders", Access::Needs(Permission::Read(Area::Orders))),
+    ("nav.section.business", "nav.stores", "/console/stores", Access::Needs(Permission::Read(Area::Catalog))),
+    ("nav.section.business", "nav.inventory", "/console/inventory", Access::Needs(Permission::Read(Area::Inventory))),
+    ("nav.section.business", "nav.suppliers", "/console/suppliers", Access::Needs(Permission::Read(Area::Supply))),
+    ("nav.section.admin", "nav.users", "/console/users", Access::Needs(Permission::ManageAccess)),
+    ("nav.section.admin", "nav.keys", "/console/keys", Access::Needs(Permission::ManageAccess)),
+    ("nav.section.admin", "nav.audit", "/console/audit", Access::Needs(Permission::ViewAudit)),
+    ("nav.section.admin", "nav.health", "/console/health", Access::Needs(Permission::ViewOperations)),
+    ("nav.section.admin", "nav.docs", "/docs", Access::SignedIn),
+];
+
+/// The viewer of a console page: language and principal, from the request.
+pub struct Viewer {
+    pub lang: Lang,
+    pub principal: Principal,
+    path: String,
+    here: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let principal = parts.extensions.get::<Principal>().cloned().unwrap_or(Principal::Anonymous);
+        let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+        Ok(Self { lang: Lang::from_headers(&parts.headers), principal, path: parts.uri.path().to_string(), here })
+    }
+}
+
+impl Viewer {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn can(&self, permission: Permission) -> bool {
+        self.principal.allows(permission)
+    }
+
+    /// The page frame, with `title_key` as the page title.
+    pub fn chrome(&self, title: impl Into<String>) -> Chrome {
+        let lang = self.lang;
+        let mut nav: Vec<NavSection> = Vec::new();
+        for (section, key, href, access) in NAV {
+            let visible = match access {
+                Access::Needs(p) => self.principal.allows(*p),
+                _ => true,
+            };
+            if !visible {
+                continue;
+            }
+            let active = if *href == "/console" { self.path == "/console" } else { self.path.starts_with(href) };
+            let item = NavItem { key, href, label: lang.t(key), active };
+            match nav.last_mut() {
+                Some(s) if s.title == lang.t(section) => s.items.push(item),
+                _ => nav.push(NavSection { title: lang.t(section), items: vec![item] }),
+            }
+        }
+        let (user, role, csrf) = match &self.principal {
+            Principal::User(s) => {
+                (s.display_name.clone(), lang.t(&format!("role.{}", s.role.as_str())).to_string(), s.csrf_token.clone())
+            }
+            Principal::Key(k) => (k.name.clone(), "key".to_string(), String::new()),
+            Principal::Anonymous => (String::new(), String::new(), String::new()),
+        };
+        Chrome {
+            lang,
+            title: title.into(),
+            user,
+            role,
+            csrf,
+            can_logout: matches!(self.principal, Principal::User(_)),
+            nav,
+            here: urlencode_component(&self.here),
+            other_lang: match lang {
+                Lang::Zh => "en",
+                Lang::En => "zh",
+            },
+            version: ASSET_VERSION,
+        }
+    }
+
+    pub fn page(&self, title: impl Into<String>) -> Page {
+        let title = title.into();
+        Page::new(self.chrome(title.clone()), title)
+    }
+
+    /// A page saying what went wrong, with the right status.
+    pub fn error_page(&self, status: StatusCode, message: impl Into<String>) -> Response {
+        let title = match status {
+            StatusCode::NOT_FOUND => self.t("error.not_found"),
+            StatusCode::FORBIDDEN => self.t("error.forbidden.title"),
+            _ => self.t("error.failed"),
+        };
+        self.page(title)
+            .card(Card::new("", Width::Full).block(view::Block::Notice(Notice {
+                tone: Tone::Bad,
+                text: message.into(),
+                secret: None,
+            })))
+            .render_with(status)
+    }
+}
+
+/// Percent-encodes a value for a query string.
+pub fn urlencode_component(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The refusal page for a signed-in user whose role lacks a permission.
+pub fn forbidden_page(principal: &Principal, headers: &HeaderMap, path: &str) -> Response {
+    let viewer = Viewer {
+        lang: Lang::from_headers(headers),
+        principal: principal.clone(),
+        path: path.into(),
+        here: path.into(),
+    };
+    viewer.error_page(StatusCode::FORBIDDEN, viewer.t("error.forbidden.body"))
+}
+
+const HTMX: &[u8] = include_bytes!("../../assets/console/htmx.min.js");
+const ECHARTS: &[u8] = include_bytes!("../../assets/console/echarts.min.js");
+const CONSOLE_JS: &[u8] = include_bytes!("../../assets/console/console.js");
+const CONSOLE_CSS: &[u8] = include_bytes!("../../assets/console/console.css");
+
+async fn static_asset(Path(asset): Path<String>) -> Response {
+    let (body, content_type) = match asset.as_str() {
+        "htmx.min.js" => (HTMX, "text/javascript"),
+        "echarts.min.js" => (ECHARTS, "text/javascript"),
+        "console.js" => (CONSOLE_JS, "text/javascript"),
+        "console.css" => (CONSOLE_CSS, "text/css"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=604800, immutable")], body)
+        .into_response()
+}

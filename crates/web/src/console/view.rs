@@ -1,0 +1,356 @@
+//! The console's page model. A page is a heading and cards; a card holds blocks
+//! (figures, a chart, a table, facts, a filter bar, a form). Pages are built in
+//! Rust from query results and rendered by one template, so every module's pages
+//! look and behave alike, and a chart is declared once from its data.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use super::Chrome;
+
+#[derive(Template)]
+#[template(path = "page.html")]
+pub struct Page {
+    pub ui: Chrome,
+    pub heading: String,
+    pub subtitle: String,
+    pub cards: Vec<Card>,
+}
+
+impl Page {
+    pub fn new(ui: Chrome, heading: impl Into<String>) -> Self {
+        Self { ui, heading: heading.into(), subtitle: String::new(), cards: Vec::new() }
+    }
+
+    pub fn subtitle(mut self, s: impl Into<String>) -> Self {
+        self.subtitle = s.into();
+        self
+    }
+
+    pub fn card(mut self, card: Card) -> Self {
+        self.cards.push(card);
+        self
+    }
+
+    pub fn render_with(self, status: StatusCode) -> Response {
+        match self.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "console template failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+            }
+        }
+    }
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        self.render_with(StatusCode::OK)
+    }
+}
+
+/// How much of the row a card takes on a wide screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    Full,
+    Half,
+    Third,
+}
+
+impl Width {
+    pub fn class(&self) -> &'static str {
+        match self {
+            Self::Full => "w-full",
+            Self::Half => "w-half",
+            Self::Third => "w-third",
+        }
+    }
+}
+
+pub struct Card {
+    pub title: String,
+    pub width: Width,
+    pub blocks: Vec<Block>,
+}
+
+impl Card {
+    pub fn new(title: impl Into<String>, width: Width) -> Self {
+        Self { title: title.into(), width, blocks: Vec::new() }
+    }
+
+    pub fn block(mut self, block: Block) -> Self {
+        self.blocks.push(block);
+        self
+    }
+}
+
+pub enum Block {
+    Kpis(Vec<Kpi>),
+    Chart(Chart),
+    Table(Table),
+    Facts(Vec<(String, Cell)>),
+    Filters(Filters),
+    Pager(Pager),
+    Form(Form),
+    Notice(Notice),
+}
+
+pub struct Kpi {
+    pub label: String,
+    pub value: String,
+    pub hint: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Good,
+    Warn,
+    Bad,
+    Info,
+    Plain,
+}
+
+impl Tone {
+    pub fn class(&self) -> &'static str {
+        match self {
+            Self::Good => "good",
+            Self::Warn => "warn",
+            Self::Bad => "bad",
+            Self::Info => "info",
+            Self::Plain => "plain",
+        }
+    }
+}
+
+pub struct Notice {
+    pub tone: Tone,
+    pub text: String,
+    /// A value to copy (a new API key, a generated password), shown in a code box.
+    pub secret: Option<String>,
+}
+
+/// A table cell. Text is always escaped by the template.
+pub enum Cell {
+    Text(String),
+    /// Right-aligned figures.
+    Number(String),
+    Link {
+        text: String,
+        href: String,
+    },
+    Badge {
+        text: String,
+        tone: Tone,
+    },
+    /// A one-button form (revoke, unlock, disable), CSRF-protected.
+    Action(Box<Form>),
+    Empty,
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Self {
+        Self::Text(s.into())
+    }
+
+    pub fn link(text: impl Into<String>, href: impl Into<String>) -> Self {
+        Self::Link { text: text.into(), href: href.into() }
+    }
+
+    pub fn badge(text: impl Into<String>, tone: Tone) -> Self {
+        Self::Badge { text: text.into(), tone }
+    }
+}
+
+pub struct Table {
+    pub columns: Vec<String>,
+    /// Indexes of columns that hold numbers (right-aligned headers).
+    pub numeric: Vec<usize>,
+    pub rows: Vec<Vec<Cell>>,
+    pub empty: String,
+}
+
+impl Table {
+    pub fn new(columns: Vec<String>, empty: impl Into<String>) -> Self {
+        Self { columns, numeric: Vec::new(), rows: Vec::new(), empty: empty.into() }
+    }
+
+    pub fn numeric(mut self, columns: &[usize]) -> Self {
+        self.numeric = columns.to_vec();
+        self
+    }
+
+    pub fn is_numeric(&self, column: &usize) -> bool {
+        self.numeric.contains(column)
+    }
+}
+
+/// A GET form of search box and selects that reloads the page with filters.
+pub struct Filters {
+    pub action: String,
+    pub search: Option<(String, String)>,
+    pub selects: Vec<Select>,
+    pub submit: String,
+}
+
+pub struct Select {
+    pub name: String,
+    pub label: String,
+    /// (value, label); the first is usually "all" with an empty value.
+    pub options: Vec<(String, String)>,
+    pub selected: String,
+}
+
+pub struct Pager {
+    pub first: Option<String>,
+    pub next: Option<String>,
+    pub first_label: String,
+    pub next_label: String,
+}
+
+/// A POST form; the template adds the CSRF field.
+pub struct Form {
+    pub action: String,
+    pub fields: Vec<Field>,
+    pub submit: String,
+    /// Shown in a confirmation dialog before submitting, for destructive actions.
+    pub confirm: Option<String>,
+    pub tone: Tone,
+}
+
+pub enum Field {
+    Text { name: String, label: String, value: String, required: bool },
+    Password { name: String, label: String },
+    Number { name: String, label: String, value: String },
+    Select(Select),
+    Checkboxes { name: String, label: String, options: Vec<(String, String, bool)> },
+    Hidden { name: String, value: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartKind {
+    Line,
+    Bar,
+    /// Horizontal bars: long category names (products, stores) stay readable.
+    Hbar,
+    Pie,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Series {
+    pub name: String,
+    pub data: Vec<f64>,
+    /// 0 for the left axis, 1 for the right (two units on one chart).
+    pub axis: u8,
+}
+
+/// A chart declared from data: the console script turns it into an ECharts
+/// option with the project's styling, axis names with units, and tooltips.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chart {
+    pub kind: ChartKind,
+    pub x_name: String,
+    pub y_name: String,
+    pub y2_name: String,
+    pub categories: Vec<String>,
+    pub series: Vec<Series>,
+    pub height: u32,
+}
+
+impl Chart {
+    pub fn new(kind: ChartKind, x_name: impl Into<String>, y_name: impl Into<String>) -> Self {
+        Self {
+            kind,
+            x_name: x_name.into(),
+            y_name: y_name.into(),
+            y2_name: String::new(),
+            categories: Vec::new(),
+            series: Vec::new(),
+            height: 300,
+        }
+    }
+
+    pub fn categories(mut self, c: Vec<String>) -> Self {
+        self.categories = c;
+        self
+    }
+
+    pub fn series(mut self, name: impl Into<String>, data: Vec<f64>) -> Self {
+        self.series.push(Series { name: name.into(), data, axis: 0 });
+        self
+    }
+
+    /// A series on a second axis at the right, named `y2_name`.
+    pub fn series_right(mut self, name: impl Into<String>, y2_name: impl Into<String>, data: Vec<f64>) -> Self {
+        self.y2_name = y2_name.into();
+        self.series.push(Series { name: name.into(), data, axis: 1 });
+        self
+    }
+
+    pub fn height(mut self, px: u32) -> Self {
+        self.height = px;
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.series.iter().all(|s| s.data.is_empty())
+    }
+
+    /// The spec as JSON for the `data-chart` attribute (escaped by the template).
+    pub fn spec(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Money in minor units shown as yuan with thousands separators.
+pub fn yuan(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!("¥{sign}{}.{:02}", grouped(abs / 100), abs % 100)
+}
+
+/// Whole numbers with thousands separators.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+pub fn count(n: i64) -> String {
+    if n < 0 { format!("-{}", grouped(n.unsigned_abs())) } else { grouped(n as u64) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_counts_are_grouped() {
+        assert_eq!(yuan(123456789), "¥1,234,567.89");
+        assert_eq!(yuan(-5), "¥-0.05");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(-999), "-999");
+        assert_eq!(grouped(0), "0");
+    }
+
+    #[test]
+    fn chart_specs_carry_axes_and_series() {
+        let c = Chart::new(ChartKind::Line, "Date", "Revenue (¥)")
+            .categories(vec!["d1".into(), "d2".into()])
+            .series("Revenue", vec![1.0, 2.0])
+            .series_right("Units", "Units", vec![3.0, 4.0]);
+        let v: serde_json::Value = serde_json::from_str(&c.spec()).unwrap();
+        assert_eq!(v["kind"], "line");
+        assert_eq!(v["series"][1]["axis"], 1);
+        assert_eq!(v["y2_name"], "Units");
+        assert!(!c.is_empty());
+    }
+}

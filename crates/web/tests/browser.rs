@@ -1,0 +1,623 @@
+//! The admin console in a real browser: headless Chromium driven through
+//! chromedriver over the W3C WebDriver protocol, against the server on a small
+//! demo world. Clicks go through htmx as a user's would; charts, tables, the
+//! language switch, API keys, role refusals and the browser log are checked, and
+//! screenshots land in `target/browser-screenshots`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use retail_app::demo::load_demo;
+use retail_app::testing::TempPlatform;
+use retail_app::users::{self, Role};
+use retail_demo::DemoConfig;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const ADMIN_PASSWORD: &str = "admin-browser-secret";
+const AGENT_PASSWORD: &str = "agent-browser-secret";
+/// How long a page may take to reach an expected state.
+const WAIT: Duration = Duration::from_secs(10);
+/// The key under which WebDriver returns an element reference.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+const SCREENSHOTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/browser-screenshots");
+/// The headings of the console's error pages, in both languages.
+const ERROR_HEADINGS: &[&str] = &["Not allowed", "Not found", "Something went wrong", "无权访问", "未找到", "出现错误"];
+
+/// One HTTP/1.1 exchange on a fresh connection (`Connection: close`, so the body
+/// ends where the stream does): the status and the body, de-chunked if needed.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> (u16, Vec<u8>) {
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if !body.is_empty() {
+        request.push_str("Content-Type: application/json\r\n");
+    }
+    request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(&body);
+    let mut stream = TcpStream::connect(addr).await.unwrap_or_else(|e| panic!("connect to {addr}: {e}"));
+    stream.write_all(request.as_bytes()).await.unwrap_or_else(|e| panic!("send {method} {path}: {e}"));
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap_or_else(|e| panic!("read {method} {path}: {e}"));
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| panic!("{method} {path}: no header end"));
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let status =
+        head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("bad status line: {head}"));
+    let header = |name: &str| {
+        head.lines()
+            .skip(1)
+            .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case(name)))
+            .map(|(_, v)| v.trim().to_ascii_lowercase())
+    };
+    let mut body = raw.split_off(end + 4);
+    if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+        body = dechunk(&body);
+    } else if let Some(len) = header("content-length").and_then(|v| v.parse().ok()) {
+        body.truncate(len);
+    }
+    (status, body)
+}
+
+/// The payload of a chunked body: `size CRLF data CRLF`, ending at size 0.
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
+        let line = String::from_utf8_lossy(&data[..eol]);
+        let size = usize::from_str_radix(line.split(';').next().unwrap_or("").trim(), 16)
+            .unwrap_or_else(|_| panic!("bad chunk size line {line:?}"));
+        data = &data[eol + 2..];
+        if size == 0 {
+            break;
+        }
+        assert!(data.len() >= size, "chunk of {size} bytes cut short");
+        out.extend_from_slice(&data[..size]);
+        data = data.get(size + 2..).unwrap_or_default();
+    }
+    out
+}
+
+/// The chromedriver process; asks it to close its browsers and stops it when
+/// dropped, also when the test panics, so no Chromium outlives the test.
+struct DriverProcess {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for DriverProcess {
+    fn drop(&mut self) {
+        use std::io::{Read, Write};
+        // Blocking on purpose: Drop cannot await, and a killed driver would
+        // orphan its browser.
+        if let Ok(mut s) = std::net::TcpStream::connect_timeout(&self.addr, Duration::from_secs(2)) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = s.write_all(
+                format!("GET /shutdown HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr).as_bytes(),
+            );
+            let _ = s.read_to_end(&mut Vec::new());
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A WebDriver session on a console served at `base`.
+struct Browser {
+    driver: DriverProcess,
+    session: String,
+    base: String,
+}
+
+impl Browser {
+    async fn start(chromedriver: &Path, base: String) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", chromedriver.display()));
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let driver = DriverProcess { child, addr };
+        let started = Instant::now();
+        loop {
+            if TcpStream::connect(addr).await.is_ok() {
+                let (_, body) = http(addr, "GET", "/status", &[], None).await;
+                let status: Value = serde_json::from_slice(&body).unwrap_or_default();
+                if status["value"]["ready"] == json!(true) {
+                    break;
+                }
+            }
+            assert!(started.elapsed() < WAIT, "chromedriver did not become ready on port {port}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--window-size=1440,1000", "--lang=en-US"],
+                "prefs": {"intl.accept_languages": "en-US,en"},
+            },
+            "goog:loggingPrefs": {"browser": "ALL"},
+            // Leave an unexpected dialog open (and the command failing) rather than
+            // dismissing it silently.
+            "unhandledPromptBehavior": "ignore",
+        }}});
+        let (status, body) = http(addr, "POST", "/session", &[], Some(&capabilities)).await;
+        let reply: Value = serde_json::from_slice(&body).unwrap_or_default();
+        let session = reply["value"]["sessionId"].as_str().map(str::to_string);
+        let session = session.unwrap_or_else(|| panic!("no WebDriver session ({status}): {reply}"));
+        Self { driver, session, base }
+    }
+
+    /// A session command: `Ok(value)` or `Err(the WebDriver error object)`.
+    async fn try_cmd(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, Value> {
+        let path = format!("/session/{}{path}", self.session);
+        // WebDriver wants a JSON body on every POST, `{}` when there is nothing to say.
+        let body = body.or_else(|| (method == "POST").then(|| json!({})));
+        let (status, raw) = http(self.driver.addr, method, &path, &[], body.as_ref()).await;
+        let mut reply: Value = serde_json::from_slice(&raw)
+            .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {}", String::from_utf8_lossy(&raw)));
+        let value = reply["value"].take();
+        if status == 200 { Ok(value) } else { Err(value) }
+    }
+
+    async fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        match self.try_cmd(method, path, body).await {
+            Ok(v) => v,
+            Err(e) => self.fail(&format!("WebDriver {method} {path} failed: {e}")).await,
+        }
+    }
+
+    /// Panics with `what`, the page's address and the main part of its HTML.
+    async fn fail(&self, what: &str) -> ! {
+        let url = self.try_cmd("GET", "/url", None).await.unwrap_or_default();
+        let source = self.try_cmd("GET", "/source", None).await.unwrap_or_default();
+        let source = source.as_str().unwrap_or("");
+        let from = source.find("<main").or_else(|| source.find("<body")).unwrap_or(0);
+        let html: String = source[from..].chars().take(4000).collect();
+        panic!("{what}\n  page: {url}\n  html: {html}")
+    }
+
+    async fn ensure(&self, ok: bool, what: impl AsRef<str>) {
+        if !ok {
+            self.fail(what.as_ref()).await;
+        }
+    }
+
+    async fn goto(&self, path: &str) {
+        self.cmd("POST", "/url", Some(json!({"url": format!("{}{path}", self.base)}))).await;
+    }
+
+    async fn js(&self, script: &str, args: Value) -> Value {
+        self.cmd("POST", "/execute/sync", Some(json!({"script": script, "args": args}))).await
+    }
+
+    /// Polls `script` until it returns something truthy, which is returned.
+    async fn wait_for(&self, what: &str, script: &str, args: Value) -> Value {
+        let started = Instant::now();
+        loop {
+            // Errors are expected while a page is being replaced: try again.
+            let body = json!({"script": script, "args": args});
+            if let Ok(v) = self.try_cmd("POST", "/execute/sync", Some(body)).await {
+                if !matches!(v, Value::Null | Value::Bool(false)) && v != json!(0) && v != json!("") {
+                    return v;
+                }
+            }
+            if started.elapsed() > WAIT {
+                self.fail(&format!("timed out after {WAIT:?} waiting for {what}")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found = self.cmd("POST", "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        found[ELEMENT].as_str().unwrap_or_else(|| panic!("no element reference for {css}: {found}")).to_string()
+    }
+
+    async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.cmd("POST", &format!("/element/{id}/click"), None).await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.cmd("POST", &format!("/element/{id}/clear"), None).await;
+        self.cmd("POST", &format!("/element/{id}/value"), Some(json!({"text": text}))).await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let id = self.find(css).await;
+        self.cmd("GET", &format!("/element/{id}/text"), None).await.as_str().unwrap_or_default().to_string()
+    }
+
+    async fn path(&self) -> String {
+        self.js("return location.pathname + location.search", json!([])).await.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Clicks a link or button that htmx answers by swapping the page in, and
+    /// waits until `path` (with its query) is shown.
+    async fn click_to(&self, css: &str, path: &str) {
+        self.js("document.getElementById('content')?.setAttribute('data-stale', '1')", json!([])).await;
+        self.click(css).await;
+        self.wait_for(
+            &format!("{path} after clicking {css}"),
+            "const main = document.getElementById('content');
+             return location.pathname + location.search === arguments[0] && main && !main.hasAttribute('data-stale')
+                 && !document.querySelector('.htmx-request, .htmx-settling');",
+            json!([path]),
+        )
+        .await;
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let data = self.cmd("GET", "/screenshot", None).await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("screenshot {name} is not base64: {e}"));
+        std::fs::create_dir_all(SCREENSHOTS).expect("create the screenshot folder");
+        let file = PathBuf::from(SCREENSHOTS).join(format!("{name}.png"));
+        std::fs::write(&file, png).unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
+    }
+
+    /// Asserts that the browser logged no SEVERE entry since the last call other
+    /// than those containing one of `expected` (e.g. a refusal the test asked for).
+    async fn assert_clean_log(&self, expected: &[&str]) {
+        let entries = self.cmd("POST", "/se/log", Some(json!({"type": "browser"}))).await;
+        let severe: Vec<&str> = entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["level"] == "SEVERE")
+            .filter_map(|e| e["message"].as_str())
+            .filter(|m| !m.contains("/favicon.ico") && !expected.iter().any(|x| m.contains(x)))
+            .collect();
+        self.ensure(severe.is_empty(), format!("the browser logged errors: {severe:#?}")).await;
+    }
+
+    async fn cookie(&self, name: &str) -> String {
+        let c = self.cmd("GET", &format!("/cookie/{name}"), None).await;
+        c["value"].as_str().unwrap_or_else(|| panic!("cookie {name}: {c}")).to_string()
+    }
+}
+
+/// What a console page shows once its charts have been drawn.
+struct PageState {
+    heading: String,
+    charts: usize,
+    rows: usize,
+}
+
+/// Waits for every chart on the page to be drawn, then checks that the page is
+/// not an error, has at least `min_charts` charts, each with data, and has table
+/// rows when `rows` is set.
+async fn check_page(b: &Browser, name: &str, min_charts: usize, rows: bool) -> PageState {
+    b.wait_for(
+        &format!("the charts of {name} to render"),
+        "return [...document.querySelectorAll('div.chart[data-chart]')].every(c => c.dataset.rendered === '1')",
+        json!([]),
+    )
+    .await;
+    let state = b
+        .js(
+            "const charts = [...document.querySelectorAll('div.chart[data-chart]')];
+             return {
+               heading: document.querySelector('main h1')?.textContent.trim() ?? '',
+               charts: charts.length,
+               empty: charts.filter(c => !(Number(c.dataset.points) > 0))
+                 .map(c => c.closest('section')?.querySelector('h2')?.textContent ?? '(untitled)'),
+               rows: document.querySelectorAll('table tbody tr').length,
+             };",
+            json!([]),
+        )
+        .await;
+    let heading = state["heading"].as_str().unwrap_or_default().to_string();
+    let charts = state["charts"].as_u64().unwrap_or_default() as usize;
+    let rows_seen = state["rows"].as_u64().unwrap_or_default() as usize;
+    b.ensure(!heading.is_empty(), format!("{name}: the page has no heading")).await;
+    b.ensure(!ERROR_HEADINGS.contains(&heading.as_str()), format!("{name}: error page {heading:?}")).await;
+    b.ensure(charts >= min_charts, format!("{name}: {charts} charts, expected at least {min_charts}")).await;
+    b.ensure(state["empty"] == json!([]), format!("{name}: charts without data points: {}", state["empty"])).await;
+    b.ensure(!rows || rows_seen > 0, format!("{name}: the table has no rows")).await;
+    PageState { heading, charts, rows: rows_seen }
+}
+
+/// The `href` of the first element matching `css`, for following it by click.
+async fn href_of(b: &Browser, css: &str) -> String {
+    let href = b.js("return document.querySelector(arguments[0])?.getAttribute('href')", json!([css])).await;
+    match href.as_str() {
+        Some(h) => h.to_string(),
+        None => b.fail(&format!("no link matches {css}")).await,
+    }
+}
+
+async fn sign_in(b: &Browser, user: &str, password: &str) {
+    b.type_into("#username", user).await;
+    b.type_into("#password", password).await;
+    b.click("#sign-in").await;
+}
+
+async fn log_in_as_admin(b: &Browser) {
+    b.goto("/console").await;
+    b.wait_for(
+        "the login page",
+        "return location.pathname === '/login' && document.getElementById('sign-in')",
+        json!([]),
+    )
+    .await;
+    let path = b.path().await;
+    b.ensure(path == "/login?next=%2Fconsole" || path == "/login?next=/console", format!("redirected to {path}")).await;
+    let lang = b.js("return document.documentElement.lang", json!([])).await;
+    b.ensure(lang == "en", format!("an en-US browser got the login page in {lang}")).await;
+    b.screenshot("login").await;
+
+    sign_in(b, "admin", "not the password").await;
+    b.wait_for("the login error", "return document.getElementById('login-error')?.textContent", json!([])).await;
+    let still = b.path().await;
+    b.ensure(still.starts_with("/login"), format!("a wrong password left the login page for {still}")).await;
+
+    sign_in(b, "admin", ADMIN_PASSWORD).await;
+    b.wait_for(
+        "the overview after signing in",
+        "return location.pathname === '/console' && document.getElementById('current-user')",
+        json!([]),
+    )
+    .await;
+    let who = b.text("#current-user").await;
+    b.ensure(who.contains("admin"), format!("#current-user shows {who:?}")).await;
+    // The failed sign-in is answered 401, which the browser logs.
+    b.assert_clean_log(&["/login - Failed to load resource: the server responded with a status of 401"]).await;
+}
+
+/// Every console page through the sidebar, and one detail page per list.
+async fn browse_every_page(b: &Browser) {
+    let overview = check_page(b, "overview", 3, true).await;
+    b.screenshot("overview-en").await;
+    let nav = b.js("return [...document.querySelectorAll('a.nav-item')].map(a => a.dataset.nav)", json!([])).await;
+    for key in [
+        "nav.overview",
+        "nav.products",
+        "nav.customers",
+        "nav.orders",
+        "nav.stores",
+        "nav.inventory",
+        "nav.suppliers",
+        "nav.users",
+        "nav.keys",
+        "nav.audit",
+        "nav.health",
+        "nav.docs",
+    ] {
+        b.ensure(
+            nav.as_array().is_some_and(|n| n.contains(&json!(key))),
+            format!("the admin's sidebar lacks {key}: {nav}"),
+        )
+        .await;
+    }
+    eprintln!("overview: {:?}, {} charts, {} rows", overview.heading, overview.charts, overview.rows);
+
+    // (sidebar key, list path, charts on the list, list has rows, charts on a detail page)
+    let pages: &[(&str, &str, usize, bool, Option<usize>)] = &[
+        ("nav.products", "/console/products", 0, true, Some(2)),
+        ("nav.customers", "/console/customers", 0, true, Some(0)),
+        ("nav.orders", "/console/orders", 0, true, Some(0)),
+        ("nav.stores", "/console/stores", 1, true, Some(1)),
+        ("nav.inventory", "/console/inventory", 0, true, None),
+        ("nav.suppliers", "/console/suppliers", 0, true, Some(0)),
+        ("nav.users", "/console/users", 0, true, None),
+        ("nav.keys", "/console/keys", 0, false, None),
+        ("nav.audit", "/console/audit", 0, true, None),
+        ("nav.health", "/console/health", 0, true, None),
+    ];
+    for &(key, path, list_charts, rows, detail) in pages {
+        b.click_to(&format!("a.nav-item[data-nav=\"{key}\"]"), path).await;
+        let list = check_page(b, path, list_charts, rows).await;
+        eprintln!("{path}: {:?}, {} charts, {} rows", list.heading, list.charts, list.rows);
+        match path {
+            "/console/products" => {
+                b.screenshot("products").await;
+                let first = b.text("table tbody tr").await;
+                let next = href_of(b, "#next-page").await;
+                b.click_to("#next-page", &next).await;
+                check_page(b, "products, page 2", 0, true).await;
+                let second = b.text("table tbody tr").await;
+                b.ensure(first != second, format!("page 2 starts with the same row as page 1: {first}")).await;
+                b.click_to(&format!("a.nav-item[data-nav=\"{key}\"]"), path).await;
+            }
+            "/console/inventory" => b.screenshot("inventory").await,
+            _ => {}
+        }
+        if let Some(min_charts) = detail {
+            let link = format!("table tbody tr td a[href^=\"{path}/\"]");
+            let href = href_of(b, &link).await;
+            b.click_to(&link, &href).await;
+            let page = check_page(b, &href, min_charts, false).await;
+            eprintln!("{href}: {:?}, {} charts, {} rows", page.heading, page.charts, page.rows);
+            match path {
+                "/console/products" => b.screenshot("product").await,
+                "/console/stores" => b.screenshot("store").await,
+                _ => {}
+            }
+        }
+    }
+    b.assert_clean_log(&[]).await;
+}
+
+/// Chinese and back through the language switch, a full page load each way.
+async fn switch_language(b: &Browser) {
+    b.click_to("a.nav-item[data-nav=\"nav.overview\"]", "/console").await;
+    let english = b.text("a.nav-item[data-nav=\"nav.products\"]").await;
+    b.ensure(english == "Products", format!("the English products link reads {english:?}")).await;
+    b.click("#lang-switch").await;
+    b.wait_for(
+        "the Chinese overview",
+        "return document.documentElement.lang === 'zh-CN' && location.pathname === '/console'",
+        json!([]),
+    )
+    .await;
+    let chinese = b.text("a.nav-item[data-nav=\"nav.products\"]").await;
+    b.ensure(chinese == "商品", format!("the Chinese products link reads {chinese:?}")).await;
+    let switch = b.text("#lang-switch").await;
+    b.ensure(switch == "English", format!("the switch back reads {switch:?}")).await;
+    check_page(b, "overview (zh)", 3, true).await;
+    b.screenshot("overview-zh").await;
+    b.click("#lang-switch").await;
+    b.wait_for(
+        "the English overview",
+        "return document.documentElement.lang === 'en' && location.pathname === '/console'",
+        json!([]),
+    )
+    .await;
+    let english = b.text("a.nav-item[data-nav=\"nav.products\"]").await;
+    b.ensure(english == "Products", format!("back in English the products link reads {english:?}")).await;
+    b.assert_clean_log(&[]).await;
+}
+
+/// Creates a read key in the console, uses it on the API, revokes it in the
+/// console (accepting the confirmation) and sees the API refuse it.
+async fn api_key_round_trip(b: &Browser, site: SocketAddr) {
+    const NAME: &str = "browser-read-key";
+    b.click_to("a.nav-item[data-nav=\"nav.keys\"]", "/console/keys").await;
+    b.type_into("form[action=\"/console/keys\"] input[name=name]", NAME).await;
+    for scope in ["read", "write", "public", "admin"] {
+        let id = b.find(&format!("input[name=scope][value={scope}]")).await;
+        let checked = b.cmd("GET", &format!("/element/{id}/selected"), None).await == json!(true);
+        if checked != (scope == "read") {
+            b.cmd("POST", &format!("/element/{id}/click"), None).await;
+        }
+    }
+    b.type_into("input[name=expires_days]", "7").await;
+    b.click("form[action=\"/console/keys\"] button[type=submit]").await;
+    let secret =
+        b.wait_for("the new key", "return document.querySelector('code#shown-secret')?.textContent", json!([])).await;
+    let secret = secret.as_str().unwrap_or_default().trim().to_string();
+    b.ensure(secret.starts_with("rk_"), format!("the shown key is {secret:?}")).await;
+    b.screenshot("keys").await;
+
+    let bearer = format!("Bearer {secret}");
+    let (status, body) = http(site, "GET", "/api/v1/products", &[("Authorization", &bearer)], None).await;
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 200, "GET /api/v1/products with the new read key: {text}");
+    assert!(serde_json::from_slice::<Value>(&body).is_ok(), "the product list is not JSON: {text}");
+
+    let row = format!("//tr[td[normalize-space()='{NAME}']]");
+    let button = b.cmd("POST", "/element", Some(json!({"using": "xpath", "value": format!("{row}//button")}))).await;
+    let button = button[ELEMENT].as_str().unwrap_or_default().to_string();
+    b.cmd("POST", &format!("/element/{button}/click"), None).await;
+    // htmx asks with confirm(); scripts cannot run while it is open, so poll the dialog itself.
+    let started = Instant::now();
+    let question = loop {
+        match b.try_cmd("GET", "/alert/text", None).await {
+            Ok(text) => break text,
+            Err(e) if started.elapsed() > WAIT => b.fail(&format!("no revoke confirmation appeared: {e}")).await,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
+    b.ensure(question.as_str().is_some_and(|q| q.starts_with("Revoke")), format!("the confirmation asks {question}"))
+        .await;
+    b.cmd("POST", "/alert/accept", None).await;
+    b.wait_for(
+        "the key to show as revoked",
+        "const row = document.evaluate(arguments[0], document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
+         return row && !row.querySelector('button') && row.textContent.includes('Revoked');",
+        json!([row]),
+    )
+    .await;
+    let (status, body) = http(site, "GET", "/api/v1/products", &[("Authorization", &bearer)], None).await;
+    assert_eq!(status, 401, "GET /api/v1/products with the revoked key: {}", String::from_utf8_lossy(&body));
+    b.assert_clean_log(&[]).await;
+}
+
+/// Logs out, signs in as an agent and checks what the role may not see.
+async fn agent_is_refused(b: &Browser, site: SocketAddr) {
+    b.click("#logout").await;
+    b.wait_for(
+        "the login page after logging out",
+        "return location.pathname === '/login' && document.getElementById('sign-in')",
+        json!([]),
+    )
+    .await;
+    sign_in(b, "agent", AGENT_PASSWORD).await;
+    b.wait_for(
+        "the agent's overview",
+        "return location.pathname === '/console' && document.getElementById('current-user')?.textContent.includes('agent')",
+        json!([]),
+    )
+    .await;
+    check_page(b, "the agent's overview", 3, true).await;
+    let nav = b.js("return [...document.querySelectorAll('a.nav-item')].map(a => a.dataset.nav)", json!([])).await;
+    for hidden in ["nav.users", "nav.keys", "nav.suppliers", "nav.audit"] {
+        b.ensure(
+            !nav.as_array().is_some_and(|n| n.contains(&json!(hidden))),
+            format!("the agent's sidebar links {hidden}: {nav}"),
+        )
+        .await;
+    }
+    b.ensure(
+        nav.as_array().is_some_and(|n| n.contains(&json!("nav.orders"))),
+        format!("the agent's sidebar lacks orders: {nav}"),
+    )
+    .await;
+
+    let cookie = format!("retail_session={}", b.cookie("retail_session").await);
+    for path in ["/console/users", "/console/suppliers"] {
+        b.goto(path).await;
+        let heading = b.text("main h1").await;
+        b.ensure(heading == "Not allowed", format!("the agent opening {path} saw {heading:?}")).await;
+        let (status, _) = http(site, "GET", path, &[("Cookie", &cookie), ("Accept-Language", "en")], None).await;
+        assert_eq!(status, 403, "the agent's GET {path}");
+    }
+    b.screenshot("refused").await;
+    b.assert_clean_log(&[
+        "/console/users - Failed to load resource: the server responded with a status of 403",
+        "/console/suppliers - Failed to load resource: the server responded with a status of 403",
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_works_in_a_real_browser() {
+    let Some(chromedriver) = retail_testenv::chromedriver() else { return };
+    let started = Instant::now();
+    let mut tmp = TempPlatform::embedded("browser").await;
+    let demo = DemoConfig { stores: 3, skus: 80, customers: 300, days: 60, seed: 7 };
+    load_demo(&tmp, demo, |_| {}).await.expect("load the demo world");
+    users::put_user(&tmp, "admin", Role::Admin, ADMIN_PASSWORD).await.expect("create the admin");
+    users::put_user(&tmp, "agent", Role::Agent, AGENT_PASSWORD).await.expect("create the agent");
+    let platform = Arc::new(tmp.take());
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the console");
+    let site = listener.local_addr().expect("the console's address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(retail_web::serve(platform, listener, async {
+        let _ = stopped.await;
+    }));
+
+    let b = Browser::start(&chromedriver, format!("http://{site}")).await;
+    log_in_as_admin(&b).await;
+    browse_every_page(&b).await;
+    switch_language(&b).await;
+    api_key_round_trip(&b, site).await;
+    agent_is_refused(&b, site).await;
+    b.cmd("DELETE", "", None).await;
+    drop(b);
+
+    let _ = stop.send(());
+    server.await.expect("the server task").expect("the server");
+    eprintln!("browser suite took {:.1?}", started.elapsed());
+}
