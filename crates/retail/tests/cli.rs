@@ -168,10 +168,11 @@ fn users_are_managed_without_locking_out_the_last_admin() {
     assert!(!out.status.success() && text(&out).contains("not found"), "{}", text(&out));
 }
 
-fn http_get(addr: &str, path: &str) -> Option<String> {
+fn http_get(addr: &str, path: &str, key: Option<&str>) -> Option<String> {
     let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n").ok()?;
     let mut out = String::new();
     s.read_to_string(&mut out).ok()?;
     Some(out)
@@ -182,6 +183,8 @@ fn serve_answers_docs_and_data_over_tcp() {
     let dir = TempDir::new("cli-serve");
     let out = retail(&dir.0, SMALL_DEMO);
     assert!(out.status.success(), "{}", text(&out));
+    let out = retail(&dir.0, &["key", "create", "--name", "reader", "--scope", "read"]);
+    let key = text(&out).split_whitespace().find(|w| w.starts_with("rk_")).expect("a key is printed").to_string();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = format!("127.0.0.1:{port}");
     let mut server = Command::new(env!("CARGO_BIN_EXE_retail"))
@@ -194,11 +197,12 @@ fn serve_answers_docs_and_data_over_tcp() {
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut health = None;
     while Instant::now() < deadline && health.is_none() {
-        health = http_get(&addr, "/healthz").filter(|r| r.starts_with("HTTP/1.1 200"));
+        health = http_get(&addr, "/healthz", None).filter(|r| r.starts_with("HTTP/1.1 200"));
         std::thread::sleep(Duration::from_millis(100));
     }
-    let docs = http_get(&addr, "/docs");
-    let products = http_get(&addr, "/api/v1/products?limit=2");
+    let docs = http_get(&addr, "/docs", None);
+    let anonymous = http_get(&addr, "/api/v1/products?limit=2", None);
+    let products = http_get(&addr, "/api/v1/products?limit=2", Some(&key));
     // SIGTERM (what service managers send) stops the server cleanly; a watchdog
     // kills it if it has not gone within 10 s, which fails the assertion below.
     let pid = server.id().to_string();
@@ -211,6 +215,7 @@ fn serve_answers_docs_and_data_over_tcp() {
     assert!(exit.is_some_and(|s| s.success()), "SIGTERM ends the server with success: {exit:?}");
     assert!(health.is_some(), "server came up");
     assert!(docs.unwrap_or_default().contains("swagger-ui-bundle.js"));
+    assert!(anonymous.unwrap_or_default().starts_with("HTTP/1.1 401"), "data needs a key");
     let products = products.unwrap_or_default();
     assert!(products.starts_with("HTTP/1.1 200") && products.contains("\"next_cursor\""), "{products}");
 }

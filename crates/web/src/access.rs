@@ -286,21 +286,22 @@ pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) 
         return refuse(&principal, &route, &req);
     }
     let ip = ClientIp::of(&req);
-    if access == Access::Needs(Permission::Storefront) {
-        if let Err(e) = rate_limit(&state, &principal, &ip).await {
-            return e.into_response();
-        }
+    if access == Access::Needs(Permission::Storefront)
+        && let Err(e) = rate_limit(&state, &principal, &ip).await
+    {
+        return e.into_response();
     }
     let path = req.uri().path().to_string();
     let mut req = req;
     // Anonymous routes (the login form) protect themselves: the session's token is not theirs.
-    if let Principal::User(session) = &principal {
-        if !is_safe(&method) && access != Access::Anonymous {
-            req = match check_csrf(req, &session.csrf_token).await {
-                Ok(r) => r,
-                Err(e) => return e.into_response(),
-            };
-        }
+    if let Principal::User(session) = &principal
+        && !is_safe(&method)
+        && access != Access::Anonymous
+    {
+        req = match check_csrf(req, &session.csrf_token).await {
+            Ok(r) => r,
+            Err(e) => return e.into_response(),
+        };
     }
     req.extensions_mut().insert(principal.clone());
     req.extensions_mut().insert(ip);

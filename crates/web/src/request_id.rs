@@ -39,7 +39,13 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
     let value = HeaderValue::from_str(&id).expect("request ids are visible ASCII");
     req.headers_mut().insert(HEADER, value.clone());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
-    let mut response = CURRENT.scope(id, next.run(req).instrument(span)).await;
+    let started = std::time::Instant::now();
+    let served = async {
+        let response = next.run(req).await;
+        tracing::info!(status = response.status().as_u16(), ms = started.elapsed().as_secs_f64() * 1000.0, "served");
+        response
+    };
+    let mut response = CURRENT.scope(id, served.instrument(span)).await;
     response.headers_mut().insert(HEADER, value);
     response
 }

@@ -65,11 +65,13 @@ pub trait Store: AccessStore + ReportStore + Send + Sync {
     async fn begin_bulk(&self) -> Result<Box<dyn BulkWrite>, StoreError>;
 
     /// Before a bulk load into the append-only tables (ledger, events, order
-    /// lines): drops their non-unique indexes, recording how to rebuild them.
+    /// lines): drops their non-unique indexes, recording how to rebuild them,
+    /// and suspends the report rollups (ledger writes stop maintaining them).
     async fn suspend_log_indexes(&self) -> Result<(), StoreError>;
 
-    /// Rebuilds indexes dropped by [`Store::suspend_log_indexes`] (also done by
-    /// [`Store::migrate`], so an interrupted load recovers on the next start).
+    /// Rebuilds indexes dropped by [`Store::suspend_log_indexes`], and suspended
+    /// rollups from the ledger (also done by [`Store::migrate`], so an
+    /// interrupted load recovers on the next start).
     async fn restore_indexes(&self) -> Result<(), StoreError>;
 
     async fn get_doc(&self, kind: EntityKind, external_id: &str) -> Result<Option<StoredDoc>, StoreError>;

@@ -12,10 +12,12 @@
 //! Revenue is units times the row's unit selling price, before order coupons;
 //! a sale booked without a price adds units but no revenue.
 //!
-//! Days are UTC days. Two rollups are written in the same transaction as the
-//! ledger rows they sum (see [`RollupDeltas`]) and backfilled by migration
-//! 0003: `stock_levels` (on hand and reserved per location and product) and
-//! `sales_daily` (units and revenue per day, location and product).
+//! Days are UTC days. Two rollups, `stock_levels` (on hand and reserved per
+//! location and product) and `sales_daily` (units and revenue per day,
+//! location and product), are filled from the ledger by migration 0003 and
+//! then written in the same transaction as the ledger rows they sum (see
+//! [`RollupDeltas`]), except while a bulk load has them suspended: they are
+//! rebuilt from the ledger when it restores its indexes.
 
 use std::collections::HashMap;
 
@@ -223,10 +225,10 @@ pub(crate) struct RollupDeltas {
 }
 
 impl RollupDeltas {
-    /// The ledger columns [`RollupDeltas::add`] reads, for the insert's `RETURNING`
-    /// (which yields only rows actually inserted, not skipped duplicates).
-    pub(crate) const COLUMNS: &str =
-        "location_id, product_id, kind, on_hand_delta, reserved_delta, unit_value_minor, occurred_at";
+    /// Returns the ledger columns [`RollupDeltas::add`] reads from a ledger insert
+    /// (only rows actually inserted come back, not skipped duplicates).
+    pub(crate) const RETURNING: &str =
+        " RETURNING location_id, product_id, kind, on_hand_delta, reserved_delta, unit_value_minor, occurred_at";
 
     pub(crate) fn add(&mut self, row: &AnyRow) -> Result<(), StoreError> {
         let location: String = row.try_get("location_id")?;
@@ -247,7 +249,53 @@ impl RollupDeltas {
     }
 }
 
+/// Recomputes both rollups from the ledger, as migration 0003 first filled them.
+const REBUILD_ROLLUPS: [&str; 4] = [
+    "DELETE FROM stock_levels",
+    "INSERT INTO stock_levels (location_id, product_id, on_hand, reserved) \
+     SELECT location_id, product_id, SUM(on_hand_delta), SUM(reserved_delta) FROM ledger GROUP BY location_id, product_id",
+    "DELETE FROM sales_daily",
+    "INSERT INTO sales_daily (day, location_id, product_id, units, revenue_minor) \
+     SELECT occurred_at / 86400000, location_id, product_id, SUM(-on_hand_delta), \
+     SUM(-on_hand_delta * COALESCE(unit_value_minor, 0)) FROM ledger WHERE kind = 'sale' \
+     GROUP BY occurred_at / 86400000, location_id, product_id",
+];
+
 impl SqlStore {
+    /// True while a bulk load has the rollups suspended. Ledger writers check
+    /// it holding the writer turn, which the rebuild takes too, so every write
+    /// lands either in the rebuild or after it.
+    pub(crate) async fn rollups_suspended(&self, tx: &mut Transaction<'static, Any>) -> Result<bool, StoreError> {
+        Ok(sqlx::query("SELECT 1 FROM rollups_suspended").fetch_optional(&mut **tx).await?.is_some())
+    }
+
+    /// Stops ledger writes from maintaining the rollups: a bulk load is faster
+    /// rebuilding them once than updating them row by row. Recorded in the
+    /// database, so an interrupted load is rebuilt by the next `migrate`.
+    pub(crate) async fn suspend_rollups(&self, tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
+        if !self.rollups_suspended(tx).await? {
+            sqlx::query(&self.sql("INSERT INTO rollups_suspended (suspended_at) VALUES ($1)"))
+                .bind(Utc::now().timestamp_millis())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds suspended rollups from the ledger and resumes maintaining them.
+    pub(crate) async fn resume_rollups(&self, tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
+        self.take_writer_turn(tx).await?;
+        if !self.rollups_suspended(tx).await? {
+            return Ok(());
+        }
+        tracing::info!("rebuilding the report rollups from the ledger");
+        for statement in REBUILD_ROLLUPS {
+            sqlx::query(statement).execute(&mut **tx).await?;
+        }
+        sqlx::query("DELETE FROM rollups_suspended").execute(&mut **tx).await?;
+        Ok(())
+    }
+
     /// Adds `deltas` to the rollups inside the transaction that wrote the rows.
     pub(crate) async fn write_rollups(
         &self,

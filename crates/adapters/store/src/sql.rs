@@ -279,7 +279,7 @@ impl SqlStore {
     /// is then commit order (a reader that has seen seq N never misses a smaller
     /// one later), and ledger writers, which update shared rollup rows, cannot
     /// deadlock on them (a bulk write holds them until it commits).
-    async fn take_writer_turn(&self, tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
+    pub(crate) async fn take_writer_turn(&self, tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
         if self.backend == Backend::Postgres {
             tx.execute("SELECT pg_advisory_xact_lock(72010001)").await?;
         }
@@ -407,14 +407,20 @@ impl SqlStore {
         rows: &[LedgerWrite],
         applied: &mut Applied,
     ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         const COLS: usize = 9;
+        // While a bulk load has the rollups suspended they are rebuilt when it
+        // ends, so the inserted rows need not come back.
+        let maintain_rollups = !self.rollups_suspended(tx).await?;
+        let returning = if maintain_rollups { RollupDeltas::RETURNING } else { "" };
         let mut rollups = RollupDeltas::default();
         for chunk in rows.chunks(chunk_rows(COLS)) {
             let sql = self.sql(&format!(
                 "INSERT INTO ledger (movement_id, location_id, product_id, kind, on_hand_delta, reserved_delta, unit_value_minor, reference, occurred_at) \
-                 VALUES {} ON CONFLICT DO NOTHING RETURNING {}",
-                placeholders(chunk.len(), COLS, 1),
-                RollupDeltas::COLUMNS
+                 VALUES {} ON CONFLICT DO NOTHING{returning}",
+                placeholders(chunk.len(), COLS, 1)
             ));
             let values = chunk.iter().flat_map(|w| {
                 let r = &w.row;
@@ -430,12 +436,18 @@ impl SqlStore {
                     SqlValue::Int(Some(r.occurred_at.timestamp_millis())),
                 ]
             });
-            let inserted = bind_all(&sql, values.collect()).fetch_all(&mut **tx).await?;
-            for row in &inserted {
-                rollups.add(row)?;
-            }
-            applied.ledger_rows += inserted.len() as u64;
-            applied.ledger_duplicates += (chunk.len() - inserted.len()) as u64;
+            let query = bind_all(&sql, values.collect());
+            let inserted = if maintain_rollups {
+                let rows = query.fetch_all(&mut **tx).await?;
+                for row in &rows {
+                    rollups.add(row)?;
+                }
+                rows.len() as u64
+            } else {
+                query.execute(&mut **tx).await?.rows_affected()
+            };
+            applied.ledger_rows += inserted;
+            applied.ledger_duplicates += chunk.len() as u64 - inserted;
         }
         self.write_rollups(tx, rollups).await
     }
@@ -742,6 +754,7 @@ impl Store for SqlStore {
                 .await?;
             tx.execute(format!("DROP INDEX {name}").as_str()).await?;
         }
+        self.suspend_rollups(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -758,6 +771,7 @@ impl Store for SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        self.resume_rollups(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -49,7 +49,7 @@
     base.yAxis = horizontal ? category : values;
     base.series = spec.series.map(function (s) {
       var type = spec.kind === "line" ? "line" : "bar";
-      var out = { type: type, name: s.name, data: s.data, showSymbol: false, smooth: type === "line" };
+      var out = { type: type, name: s.name, data: s.data, showSymbol: false };
       if (!horizontal) out.yAxisIndex = s.axis;
       if (type === "line" && spec.series.length === 1) out.areaStyle = { opacity: 0.08 };
       if (type === "bar") out.barMaxWidth = 28;

@@ -165,10 +165,10 @@ pub async fn login(
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = access::cookie(&headers, SESSION_COOKIE) {
-        if let Err(e) = app_access::logout(&state.platform, token).await {
-            return crate::error::ApiError::from(e).into_response();
-        }
+    if let Some(token) = access::cookie(&headers, SESSION_COOKIE)
+        && let Err(e) = app_access::logout(&state.platform, token).await
+    {
+        return crate::error::ApiError::from(e).into_response();
     }
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().append(

@@ -22,20 +22,20 @@ use crate::access::{Area, Permission};
 const PAGE_SIZE: u32 = 25;
 
 /// A failure while building a page, already shaped as the page to show.
-type PageResult<T> = Result<T, Response>;
+type PageResult<T> = Result<T, Box<Response>>;
 
-fn failed(v: &Viewer, e: impl Into<retail_app::ServiceError>) -> Response {
+fn failed(v: &Viewer, e: impl Into<retail_app::ServiceError>) -> Box<Response> {
     let e = e.into();
     let status = match &e {
         retail_app::ServiceError::NotFound { .. } => StatusCode::NOT_FOUND,
         retail_app::ServiceError::Invalid(_) | retail_app::ServiceError::Store(_) => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    v.error_page(status, e.to_string())
+    Box::new(v.error_page(status, e.to_string()))
 }
 
 fn decode<T: DeserializeOwned>(v: &Viewer, doc: serde_json::Value) -> PageResult<T> {
-    serde_json::from_value(doc).map_err(|e| v.error_page(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+    serde_json::from_value(doc).map_err(|e| Box::new(v.error_page(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())))
 }
 
 /// One page of a kind, filtered by the query string's search and column filters.
@@ -175,7 +175,7 @@ fn date(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 pub async fn products(State(s): State<AppState>, v: Viewer, Query(q): Query<HashMap<String, String>>) -> Response {
-    products_page(&s, &v, q).await.unwrap_or_else(|r| r)
+    products_page(&s, &v, q).await.unwrap_or_else(|r| *r)
 }
 
 async fn products_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) -> PageResult<Response> {
@@ -232,7 +232,7 @@ async fn products_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) -> 
 }
 
 pub async fn product(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> Response {
-    product_page(&s, &v, &id).await.unwrap_or_else(|r| r)
+    product_page(&s, &v, &id).await.unwrap_or_else(|r| *r)
 }
 
 async fn product_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Response> {
@@ -296,7 +296,7 @@ async fn product_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Response
 }
 
 pub async fn customers(State(s): State<AppState>, v: Viewer, Query(q): Query<HashMap<String, String>>) -> Response {
-    customers_page(&s, &v, q).await.unwrap_or_else(|r| r)
+    customers_page(&s, &v, q).await.unwrap_or_else(|r| *r)
 }
 
 async fn customers_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) -> PageResult<Response> {
@@ -344,7 +344,7 @@ async fn customers_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) ->
 }
 
 pub async fn customer(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> Response {
-    customer_page(&s, &v, &id).await.unwrap_or_else(|r| r)
+    customer_page(&s, &v, &id).await.unwrap_or_else(|r| *r)
 }
 
 /// Orders of one customer, newest first (a customer has at most a few hundred).
@@ -353,7 +353,7 @@ async fn orders_of(s: &AppState, v: &Viewer, customer_id: &str) -> PageResult<Ve
         DocQuery { filters: vec![("customer_id".into(), customer_id.into())], limit: 1000, ..DocQuery::default() };
     let page = service::list(&s.platform, EntityKind::Order, &query).await.map_err(|e| failed(v, e))?;
     let mut orders = page.items.into_iter().map(|d| decode::<Order>(v, d.doc)).collect::<PageResult<Vec<_>>>()?;
-    orders.sort_by(|a, b| b.placed_at.cmp(&a.placed_at));
+    orders.sort_by_key(|o| std::cmp::Reverse(o.placed_at));
     Ok(orders)
 }
 
@@ -437,7 +437,7 @@ fn orders_table(v: &Viewer, locations: &HashMap<String, Location>, orders: &[Ord
 }
 
 pub async fn orders(State(s): State<AppState>, v: Viewer, Query(q): Query<HashMap<String, String>>) -> Response {
-    orders_page(&s, &v, q).await.unwrap_or_else(|r| r)
+    orders_page(&s, &v, q).await.unwrap_or_else(|r| *r)
 }
 
 async fn orders_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) -> PageResult<Response> {
@@ -468,7 +468,7 @@ async fn orders_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) -> Pa
 }
 
 pub async fn order(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> Response {
-    order_page(&s, &v, &id).await.unwrap_or_else(|r| r)
+    order_page(&s, &v, &id).await.unwrap_or_else(|r| *r)
 }
 
 async fn order_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Response> {
@@ -562,7 +562,7 @@ pub async fn order_status(
 }
 
 pub async fn stores(State(s): State<AppState>, v: Viewer, Query(q): Query<HashMap<String, String>>) -> Response {
-    stores_page(&s, &v, q).await.unwrap_or_else(|r| r)
+    stores_page(&s, &v, q).await.unwrap_or_else(|r| *r)
 }
 
 fn location_kind_label(v: &Viewer, l: &Location) -> &'static str {
@@ -629,7 +629,7 @@ async fn stores_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) -> Pa
 }
 
 pub async fn store(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> Response {
-    store_page(&s, &v, &id).await.unwrap_or_else(|r| r)
+    store_page(&s, &v, &id).await.unwrap_or_else(|r| *r)
 }
 
 async fn store_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Response> {
@@ -647,12 +647,7 @@ async fn store_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Response> 
     let sales = Chart::new(ChartKind::Line, v.t("common.day"), v.t("common.revenue_yuan"))
         .categories(days.iter().map(|d| d.day.to_string()).collect())
         .series(v.t("common.revenue_yuan"), days.iter().map(|d| d.revenue_minor as f64 / 100.0).collect());
-    let stock = s
-        .platform
-        .store
-        .stock(&StockQuery { location_id: Some(id.to_string()), limit: 100_000, ..StockQuery::default() })
-        .await
-        .map_err(|e| failed(v, e))?;
+    let stock = reports::location_stock(&s.platform, id).await.map_err(|e| failed(v, e))?;
     let held = stock.iter().filter(|x| x.on_hand > 0);
     let kpis = vec![
         Kpi { label: v.t("stock.skus_held").into(), value: count(held.clone().count() as i64), hint: String::new() },
@@ -663,8 +658,8 @@ async fn store_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Response> 
         },
         Kpi {
             label: v.t("stock.out_of_stock").into(),
-            value: count(stock.iter().filter(|x| x.on_hand <= 0).count() as i64),
-            hint: String::new(),
+            value: count(stock.iter().filter(|x| x.on_hand <= 0 && x.avg_daily_units > 0.0).count() as i64),
+            hint: v.t("stock.out_of_stock_hint").into(),
         },
     ];
     let alerts = reports::stock_alerts(&s.platform, Some(id), 20).await.map_err(|e| failed(v, e))?;
@@ -720,7 +715,7 @@ pub struct InventoryParams {
 }
 
 pub async fn inventory(State(s): State<AppState>, v: Viewer, Query(q): Query<InventoryParams>) -> Response {
-    inventory_page(&s, &v, q).await.unwrap_or_else(|r| r)
+    inventory_page(&s, &v, q).await.unwrap_or_else(|r| *r)
 }
 
 async fn inventory_page(s: &AppState, v: &Viewer, q: InventoryParams) -> PageResult<Response> {
@@ -757,7 +752,7 @@ async fn inventory_page(s: &AppState, v: &Viewer, q: InventoryParams) -> PageRes
 }
 
 pub async fn suppliers(State(s): State<AppState>, v: Viewer, Query(q): Query<HashMap<String, String>>) -> Response {
-    suppliers_page(&s, &v, q).await.unwrap_or_else(|r| r)
+    suppliers_page(&s, &v, q).await.unwrap_or_else(|r| *r)
 }
 
 async fn suppliers_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) -> PageResult<Response> {
@@ -801,7 +796,7 @@ async fn suppliers_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) ->
 }
 
 pub async fn supplier(State(s): State<AppState>, v: Viewer, Path(id): Path<String>) -> Response {
-    supplier_page(&s, &v, &id).await.unwrap_or_else(|r| r)
+    supplier_page(&s, &v, &id).await.unwrap_or_else(|r| *r)
 }
 
 async fn supplier_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Response> {
@@ -844,7 +839,7 @@ async fn supplier_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Respons
         service::list(&s.platform, EntityKind::PurchaseOrder, &by_supplier(1000)).await.map_err(|e| failed(v, e))?;
     let mut orders =
         pos.items.into_iter().map(|d| decode::<PurchaseOrder>(v, d.doc)).collect::<PageResult<Vec<_>>>()?;
-    orders.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    orders.sort_by_key(|o| std::cmp::Reverse(o.created_at));
     let mut otable = Table::new(
         vec![
             v.t("common.id").into(),

@@ -53,13 +53,17 @@ async fn build(s: &AppState, v: &Viewer) -> Result<Response, retail_app::Service
     } else {
         String::new()
     };
+    // Store tills book sales without orders, so the average order uses only the
+    // revenue of locations that take orders.
+    let stores = reports::store_comparison(p, range).await?;
+    let ordered_revenue: i64 = stores.iter().filter(|l| l.orders > 0).map(|l| l.revenue_minor).sum();
     let kpis = vec![
         Kpi { label: v.t("overview.revenue").into(), value: yuan(revenue), hint: change },
         Kpi { label: v.t("common.units").into(), value: count(units), hint: String::new() },
         Kpi { label: v.t("common.orders").into(), value: count(orders), hint: String::new() },
         Kpi {
             label: v.t("overview.basket").into(),
-            value: if orders > 0 { yuan(revenue / orders) } else { "—".into() },
+            value: if orders > 0 { yuan(ordered_revenue / orders) } else { "—".into() },
             hint: v.t("overview.basket_hint").into(),
         },
     ];
@@ -77,7 +81,6 @@ async fn build(s: &AppState, v: &Viewer) -> Result<Response, retail_app::Service
         .series(v.t("common.revenue_yuan"), categories.iter().map(|c| c.revenue_minor as f64 / 100.0).collect());
     page = page.card(Card::new(v.t("overview.by_category"), Width::Half).block(Block::Chart(by_category)));
 
-    let stores = reports::store_comparison(p, range).await?;
     let store_chart = Chart::new(ChartKind::Hbar, v.t("nav.stores"), v.t("common.revenue_yuan"))
         .categories(stores.iter().map(|r| v.lang.pick(&r.name)).collect())
         .series(v.t("common.revenue_yuan"), stores.iter().map(|r| r.revenue_minor as f64 / 100.0).collect())

@@ -25,5 +25,9 @@ FROM ledger WHERE kind = 'sale' GROUP BY occurred_at / 86400000, location_id, pr
 -- A product's history.
 CREATE INDEX sales_daily_product ON sales_daily (product_id, day);
 
+-- A row here while a bulk load has stopped maintaining the two rollups above;
+-- restoring the load's suspended indexes rebuilds them from the ledger.
+CREATE TABLE rollups_suspended (suspended_at BIGINT NOT NULL);
+
 -- A location's latest orders.
 CREATE INDEX orders_location_placed ON orders (location_id, placed_at);
