@@ -319,7 +319,17 @@ fn refuse(principal: &Principal, route: &str, req: &Request) -> Response {
     match principal {
         Principal::Anonymous if is_page(route) => {
             let next = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/console");
-            Redirect::to(&format!("/login?next={}", urlencode(next))).into_response()
+            let login = format!("/login?next={}", urlencode(next));
+            // An htmx request (a boosted link or form) would swap the login page into
+            // the console's frame; HX-Redirect makes the browser load it whole.
+            if req.headers().contains_key("hx-request") {
+                let mut r = StatusCode::UNAUTHORIZED.into_response();
+                if let Ok(v) = axum::http::HeaderValue::from_str(&login) {
+                    r.headers_mut().insert("hx-redirect", v);
+                }
+                return r;
+            }
+            Redirect::to(&login).into_response()
         }
         Principal::Anonymous => {
             let mut r = ApiError::new(

@@ -261,6 +261,11 @@ async fn tampered_expired_and_ended_sessions_are_anonymous() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{cookie}");
         assert_eq!(r.location(), "/login?next=/console/products");
     }
+    // A boosted (htmx) request is told to load the login page whole rather than swap it in.
+    let r =
+        site.call(Method::GET, "/console/orders", &[("cookie", tampered.as_str()), ("hx-request", "true")], "").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers["hx-redirect"], "/login?next=/console/orders");
     // Disabling the user ends the session.
     users::set_disabled(&site.platform, "alice", true).await.unwrap();
     let r = site.call(Method::GET, "/console/products", &[("cookie", &s.cookie)], "").await;

@@ -79,6 +79,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     renderAll(document);
-    if (window.htmx) htmx.onLoad(function (el) { renderAll(el); });
+    if (window.htmx) {
+      // A page restored from htmx's history copy has blank canvases; fetching it
+      // again on Back draws its charts afresh (and shows current figures).
+      htmx.config.historyCacheSize = 0;
+      htmx.onLoad(function (el) { renderAll(el); });
+    }
   });
 })();

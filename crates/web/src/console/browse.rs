@@ -266,7 +266,7 @@ async fn product_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Response
         .subtitle(v.t("product.detail_subtitle"))
         .card(Card::new(v.t("product.facts"), Width::Third).block(Block::Facts(facts)));
     if v.can(Permission::Read(Area::Inventory)) {
-        let range = reports::last_days_of_data(&s.platform, 90).await.map_err(|e| failed(v, e))?;
+        let range = history_range(s, v).await?;
         let days = reports::sales_by_day(&s.platform, range, None, Some(id)).await.map_err(|e| failed(v, e))?;
         let chart = Chart::new(ChartKind::Line, v.t("common.day"), v.t("common.units"))
             .categories(days.iter().map(|d| d.day.to_string()).collect())
@@ -293,6 +293,15 @@ async fn product_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Response
         page = page.card(Card::new(v.t("product.stock_by_store"), Width::Full).block(Block::Chart(chart)));
     }
     Ok(page.into_response())
+}
+
+/// The last 90 days of data for history charts, starting no earlier than the first sale.
+async fn history_range(s: &AppState, v: &Viewer) -> PageResult<reports::DateRange> {
+    let mut range = reports::last_days_of_data(&s.platform, 90).await.map_err(|e| failed(v, e))?;
+    if let Some(all) = reports::data_range(&s.platform).await.map_err(|e| failed(v, e))? {
+        range.from = range.from.max(all.from);
+    }
+    Ok(range)
 }
 
 pub async fn customers(State(s): State<AppState>, v: Viewer, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -642,7 +651,7 @@ async fn store_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Response> 
         (v.t("store.area").to_string(), Cell::text(l.area_m2.map(|a| format!("{a} m²")).unwrap_or_default())),
         (v.t("store.timezone").to_string(), Cell::text(&l.timezone)),
     ];
-    let range = reports::last_days_of_data(&s.platform, 90).await.map_err(|e| failed(v, e))?;
+    let range = history_range(s, v).await?;
     let days = reports::sales_by_day(&s.platform, range, Some(id), None).await.map_err(|e| failed(v, e))?;
     let sales = Chart::new(ChartKind::Line, v.t("common.day"), v.t("common.revenue_yuan"))
         .categories(days.iter().map(|d| d.day.to_string()).collect())
