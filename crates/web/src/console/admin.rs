@@ -233,17 +233,17 @@ async fn keys_page(s: &AppState, v: &Viewer, notice: Option<Notice>) -> Response
     };
     let now = chrono::Utc::now();
     let mut table = Table::new(
-        vec![
-            v.t("keys.id").into(),
-            v.t("common.name").into(),
-            v.t("keys.scopes").into(),
-            v.t("keys.created_by").into(),
-            v.t("common.created").into(),
-            v.t("keys.expires").into(),
-            v.t("keys.last_used").into(),
-            v.t("common.status").into(),
-            v.t("common.actions").into(),
-        ],
+        v.labels(&[
+            "keys.id",
+            "common.name",
+            "keys.scopes",
+            "keys.created_by",
+            "common.created",
+            "keys.expires",
+            "keys.last_used",
+            "common.status",
+            "common.actions",
+        ]),
         v.t("keys.none"),
     );
     for k in &list {
@@ -355,15 +355,15 @@ pub async fn audit(State(s): State<AppState>, v: Viewer, Query(q): Query<AuditPa
         Err(e) => return failed(&v, e),
     };
     let mut table = Table::new(
-        vec![
-            v.t("audit.when").into(),
-            v.t("audit.actor").into(),
-            v.t("audit.action").into(),
-            v.t("audit.target").into(),
-            v.t("common.status").into(),
-            v.t("audit.ip").into(),
-            v.t("audit.request").into(),
-        ],
+        v.labels(&[
+            "audit.when",
+            "audit.actor",
+            "audit.action",
+            "audit.target",
+            "common.status",
+            "audit.ip",
+            "audit.request",
+        ]),
         v.t("common.none"),
     );
     for e in &entries {
@@ -413,12 +413,7 @@ pub async fn audit(State(s): State<AppState>, v: Viewer, Query(q): Query<AuditPa
 pub async fn health(State(s): State<AppState>, v: Viewer) -> Response {
     let health = s.platform.health().await;
     let mut backends = Table::new(
-        vec![
-            v.t("health.component").into(),
-            v.t("health.backend").into(),
-            v.t("common.status").into(),
-            v.t("health.detail").into(),
-        ],
+        v.labels(&["health.component", "health.backend", "common.status", "health.detail"]),
         v.t("common.none"),
     );
     for (key, b) in
@@ -448,13 +443,13 @@ pub async fn health(State(s): State<AppState>, v: Viewer) -> Response {
     }
     let routes = s.metrics.route_summary();
     let mut traffic = Table::new(
-        vec![
-            v.t("health.route").into(),
-            v.t("health.requests").into(),
-            v.t("health.client_errors").into(),
-            v.t("health.server_errors").into(),
-            v.t("health.mean_ms").into(),
-        ],
+        v.labels(&[
+            "health.route",
+            "health.requests",
+            "health.client_errors",
+            "health.server_errors",
+            "health.mean_ms",
+        ]),
         v.t("common.none"),
     )
     .numeric(&[1, 2, 3, 4]);

@@ -182,14 +182,7 @@ async fn products_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) -> 
     let categories: HashMap<String, Category> = all_of(s, v).await?;
     let list: Listing<Product> = listing(s, v, "/console/products", q, &["category_id", "status"]).await?;
     let mut table = Table::new(
-        vec![
-            v.t("common.id").into(),
-            v.t("common.name").into(),
-            v.t("product.brand").into(),
-            v.t("product.category").into(),
-            v.t("product.price").into(),
-            v.t("common.status").into(),
-        ],
+        v.labels(&["common.id", "common.name", "product.brand", "product.category", "product.price", "common.status"]),
         v.t("common.none"),
     )
     .numeric(&[4]);
@@ -312,14 +305,14 @@ async fn customers_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) ->
     let locations: HashMap<String, Location> = all_of(s, v).await?;
     let list: Listing<Customer> = listing(s, v, "/console/customers", q, &["tier", "city", "home_location_id"]).await?;
     let mut table = Table::new(
-        vec![
-            v.t("common.id").into(),
-            v.t("common.name").into(),
-            v.t("common.city").into(),
-            v.t("customer.tier").into(),
-            v.t("customer.home_store").into(),
-            v.t("customer.registered").into(),
-        ],
+        v.labels(&[
+            "common.id",
+            "common.name",
+            "common.city",
+            "customer.tier",
+            "customer.home_store",
+            "customer.registered",
+        ]),
         v.t("common.none"),
     );
     for c in &list.items {
@@ -419,15 +412,15 @@ async fn customer_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Respons
 
 fn orders_table(v: &Viewer, locations: &HashMap<String, Location>, orders: &[Order]) -> Table {
     let mut table = Table::new(
-        vec![
-            v.t("common.id").into(),
-            v.t("order.customer").into(),
-            v.t("order.channel").into(),
-            v.t("order.store").into(),
-            v.t("common.status").into(),
-            v.t("order.total").into(),
-            v.t("order.placed_at").into(),
-        ],
+        v.labels(&[
+            "common.id",
+            "order.customer",
+            "order.channel",
+            "order.store",
+            "common.status",
+            "order.total",
+            "order.placed_at",
+        ]),
         v.t("common.none"),
     )
     .numeric(&[5]);
@@ -498,13 +491,7 @@ async fn order_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Response> 
         facts.push((v.t("order.address").to_string(), Cell::text(v.lang.pick(addr))));
     }
     let mut lines = Table::new(
-        vec![
-            v.t("order.product").into(),
-            v.t("order.quantity").into(),
-            v.t("order.unit_price").into(),
-            v.t("order.discount").into(),
-            v.t("order.line_total").into(),
-        ],
+        v.labels(&["order.product", "order.quantity", "order.unit_price", "order.discount", "order.line_total"]),
         v.t("common.none"),
     )
     .numeric(&[1, 2, 3, 4]);
@@ -586,14 +573,7 @@ fn location_kind_label(v: &Viewer, l: &Location) -> &'static str {
 async fn stores_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) -> PageResult<Response> {
     let list: Listing<Location> = listing(s, v, "/console/stores", q, &["kind", "city"]).await?;
     let mut table = Table::new(
-        vec![
-            v.t("common.id").into(),
-            v.t("common.name").into(),
-            v.t("store.kind").into(),
-            v.t("common.city").into(),
-            v.t("store.area").into(),
-            v.t("common.status").into(),
-        ],
+        v.labels(&["common.id", "common.name", "store.kind", "common.city", "store.area", "common.status"]),
         v.t("common.none"),
     )
     .numeric(&[4]);
@@ -686,14 +666,14 @@ async fn store_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Response> 
 
 pub fn alerts_table(v: &Viewer, alerts: &[retail_store::StockCover]) -> Table {
     let mut table = Table::new(
-        vec![
-            v.t("order.store").into(),
-            v.t("order.product").into(),
-            v.t("stock.on_hand").into(),
-            v.t("stock.daily_sales").into(),
-            v.t("stock.days_cover").into(),
-            v.t("stock.alert").into(),
-        ],
+        v.labels(&[
+            "order.store",
+            "order.product",
+            "stock.on_hand",
+            "stock.daily_sales",
+            "stock.days_cover",
+            "stock.alert",
+        ]),
         v.t("stock.no_alerts"),
     )
     .numeric(&[2, 3, 4]);
@@ -767,14 +747,14 @@ pub async fn suppliers(State(s): State<AppState>, v: Viewer, Query(q): Query<Has
 async fn suppliers_page(s: &AppState, v: &Viewer, q: HashMap<String, String>) -> PageResult<Response> {
     let list: Listing<Supplier> = listing(s, v, "/console/suppliers", q, &["active"]).await?;
     let mut table = Table::new(
-        vec![
-            v.t("common.id").into(),
-            v.t("common.name").into(),
-            v.t("supplier.contact").into(),
-            v.t("supplier.lead_time").into(),
-            v.t("supplier.min_order").into(),
-            v.t("common.status").into(),
-        ],
+        v.labels(&[
+            "common.id",
+            "common.name",
+            "supplier.contact",
+            "supplier.lead_time",
+            "supplier.min_order",
+            "common.status",
+        ]),
         v.t("common.none"),
     )
     .numeric(&[3, 4]);
@@ -825,16 +805,9 @@ async fn supplier_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Respons
         |limit| DocQuery { filters: vec![("supplier_id".into(), id.into())], limit, ..DocQuery::default() };
     let products =
         service::list(&s.platform, EntityKind::Product, &by_supplier(200)).await.map_err(|e| failed(v, e))?;
-    let mut ptable = Table::new(
-        vec![
-            v.t("common.id").into(),
-            v.t("common.name").into(),
-            v.t("product.cost").into(),
-            v.t("product.price").into(),
-        ],
-        v.t("common.none"),
-    )
-    .numeric(&[2, 3]);
+    let mut ptable =
+        Table::new(v.labels(&["common.id", "common.name", "product.cost", "product.price"]), v.t("common.none"))
+            .numeric(&[2, 3]);
     for d in products.items {
         let p: Product = decode(v, d.doc)?;
         ptable.rows.push(vec![
@@ -850,13 +823,7 @@ async fn supplier_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Respons
         pos.items.into_iter().map(|d| decode::<PurchaseOrder>(v, d.doc)).collect::<PageResult<Vec<_>>>()?;
     orders.sort_by_key(|o| std::cmp::Reverse(o.created_at));
     let mut otable = Table::new(
-        vec![
-            v.t("common.id").into(),
-            v.t("order.store").into(),
-            v.t("common.status").into(),
-            v.t("supplier.lines").into(),
-            v.t("common.created").into(),
-        ],
+        v.labels(&["common.id", "order.store", "common.status", "supplier.lines", "common.created"]),
         v.t("common.none"),
     )
     .numeric(&[3]);

@@ -130,6 +130,11 @@ impl Viewer {
         self.lang.t(key)
     }
 
+    /// Labels for table columns, in the viewer's language.
+    pub fn labels(&self, keys: &[&str]) -> Vec<String> {
+        keys.iter().map(|k| self.t(k).to_string()).collect()
+    }
+
     pub fn can(&self, permission: Permission) -> bool {
         self.principal.allows(permission)
     }

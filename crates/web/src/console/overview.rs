@@ -118,16 +118,16 @@ async fn build(s: &AppState, v: &Viewer) -> Result<Response, retail_app::Service
 
     let recent = reports::recent_orders(p, 10, None).await?;
     let mut table = Table::new(
-        vec![
-            v.t("common.id").into(),
-            v.t("order.customer").into(),
-            v.t("order.channel").into(),
-            v.t("order.store").into(),
-            v.t("common.status").into(),
-            v.t("order.quantity").into(),
-            v.t("order.total").into(),
-            v.t("order.placed_at").into(),
-        ],
+        v.labels(&[
+            "common.id",
+            "order.customer",
+            "order.channel",
+            "order.store",
+            "common.status",
+            "order.quantity",
+            "order.total",
+            "order.placed_at",
+        ]),
         v.t("common.none"),
     )
     .numeric(&[5, 6]);
