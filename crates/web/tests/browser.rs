@@ -587,6 +587,26 @@ async fn api_key_round_trip(b: &Browser, site: SocketAddr) {
     b.assert_clean_log(&[]).await;
 }
 
+/// Back after an htmx navigation redraws the previous page's charts, and the
+/// sidebar's API docs link loads the docs page whole, with its own styles.
+async fn back_and_docs(b: &Browser) {
+    b.goto("/console").await;
+    check_page(b, "overview", 3, true).await;
+    b.click_to("a.nav-item[data-nav='nav.stores']", "/console/stores").await;
+    b.cmd("POST", "/back", None).await;
+    b.wait_for("the overview after Back", "return location.pathname === '/console'", json!([])).await;
+    check_page(b, "the overview after Back", 3, true).await;
+    b.click("a.nav-item[data-nav='nav.docs']").await;
+    b.wait_for(
+        "the API docs, styled",
+        "return location.pathname === '/docs' && document.querySelector('.swagger-ui .info')
+             && [...document.styleSheets].some(s => (s.href || '').includes('swagger-ui.css'))",
+        json!([]),
+    )
+    .await;
+    b.goto("/console").await;
+}
+
 /// Logs out, signs in as an agent and checks what the role may not see.
 async fn agent_is_refused(b: &Browser, site: SocketAddr) {
     b.click("#logout").await;
@@ -656,6 +676,7 @@ async fn the_console_works_in_a_real_browser() {
     log_in_as_admin(&b).await;
     browse_every_page(&b).await;
     switch_language(&b).await;
+    back_and_docs(&b).await;
     api_key_round_trip(&b, site).await;
     agent_is_refused(&b, site).await;
     b.cmd("DELETE", "", None).await;
