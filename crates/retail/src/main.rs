@@ -426,6 +426,9 @@ fn bar(len: u64, template: &str) -> ProgressBar {
 async fn run_demo(platform: &Platform, demo: retail_demo::DemoConfig) -> Result<()> {
     if retail_app::demo::has_data(platform).await? {
         eprintln!("the store already holds data; serving it as it is (use --reset to generate afresh)");
+        eprintln!(
+            "sign in as admin with the password printed when it was built (new one: `retail user add admin --role admin`)"
+        );
         return Ok(());
     }
     eprintln!(
@@ -495,7 +498,7 @@ async fn serve_until_signal(platform: Platform) -> Result<()> {
     let bind = platform.config.bind.clone();
     let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
-    eprintln!("serving on http://{addr}  (API docs: http://{addr}/docs)");
+    eprintln!("serving on http://{addr}  (console: http://{addr}/console, API docs: http://{addr}/docs)");
     let shutdown = async {
         // Ctrl-C in a terminal, SIGTERM from a service manager or container runtime.
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
