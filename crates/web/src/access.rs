@@ -145,15 +145,15 @@ pub type AccessTable = HashMap<(Method, String), Access>;
 /// A router builder that will not take a handler without its access rule.
 #[derive(Default)]
 pub struct Routes {
-    routes: HashMap<&'static str, MethodRouter<AppState>>,
+    routes: HashMap<String, MethodRouter<AppState>>,
     table: AccessTable,
     /// Keeps registration order so that the router is built deterministically.
-    order: Vec<&'static str>,
+    order: Vec<String>,
 }
 
 impl Routes {
     /// Adds `handler` for `method` on `path`, requiring `access`.
-    pub fn add<H, T>(mut self, method: Method, path: &'static str, access: Access, handler: H) -> Self
+    pub fn add<H, T>(mut self, method: Method, path: &str, access: Access, handler: H) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
@@ -161,30 +161,35 @@ impl Routes {
         let previous = self.table.insert((method.clone(), path.to_string()), access);
         assert!(previous.is_none(), "{method} {path} registered twice");
         let filter = MethodFilter::try_from(method).expect("a standard method");
-        let merged = match self.routes.remove(path) {
-            Some(existing) => existing.on(filter, handler),
-            None => {
-                self.order.push(path);
-                on(filter, handler)
-            }
-        };
-        self.routes.insert(path, merged);
+        self.insert(path.to_string(), on(filter, handler));
         self
     }
 
-    pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, handler: H) -> Self {
+    /// Routes `router`'s methods on `path`, beside any already routed there.
+    fn insert(&mut self, path: String, router: MethodRouter<AppState>) {
+        let merged = match self.routes.remove(&path) {
+            Some(existing) => existing.merge(router),
+            None => {
+                self.order.push(path.clone());
+                router
+            }
+        };
+        self.routes.insert(path, merged);
+    }
+
+    pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &str, access: Access, handler: H) -> Self {
         self.add(Method::GET, path, access, handler)
     }
 
-    pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, handler: H) -> Self {
+    pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &str, access: Access, handler: H) -> Self {
         self.add(Method::POST, path, access, handler)
     }
 
-    pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, handler: H) -> Self {
+    pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &str, access: Access, handler: H) -> Self {
         self.add(Method::PUT, path, access, handler)
     }
 
-    pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, handler: H) -> Self {
+    pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &str, access: Access, handler: H) -> Self {
         self.add(Method::DELETE, path, access, handler)
     }
 
@@ -192,15 +197,8 @@ impl Routes {
     pub fn merge(mut self, other: Routes) -> Self {
         let mut routes = other.routes;
         for path in other.order {
-            let router = routes.remove(path).expect("ordered path has a router");
-            let merged = match self.routes.remove(path) {
-                Some(existing) => existing.merge(router),
-                None => {
-                    self.order.push(path);
-                    router
-                }
-            };
-            self.routes.insert(path, merged);
+            let router = routes.remove(&path).expect("ordered path has a router");
+            self.insert(path, router);
         }
         for (key, access) in other.table {
             assert!(self.table.insert(key.clone(), access).is_none(), "{} {} registered twice", key.0, key.1);
@@ -217,7 +215,8 @@ impl Routes {
         let mut router = Router::new();
         let mut routes = self.routes;
         for path in self.order {
-            router = router.route(path, routes.remove(path).expect("ordered path has a router"));
+            let methods = routes.remove(&path).expect("ordered path has a router");
+            router = router.route(&path, methods);
         }
         (router, self.table)
     }
@@ -347,7 +346,9 @@ fn refuse(principal: &Principal, route: &str, req: &Request) -> Response {
     }
 }
 
-fn urlencode(s: &str) -> String {
+/// Percent-encodes a query-string value ('/' may stay: it is legal there and
+/// keeps paths passed as `next` readable).
+pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),

@@ -56,19 +56,18 @@ fn entity_routes<T: Stored>(routes: access::Routes) -> access::Routes {
     let area = area_of(T::KIND);
     let read = Access::Needs(Permission::Read(area));
     let write = Access::Needs(Permission::Write(area));
-    // Route paths must be 'static; each kind's are made once per process.
-    let base: &'static str = Box::leak(format!("/api/v1/{}", T::KIND.plural()).into_boxed_str());
-    let batch: &'static str = Box::leak(format!("{base}/batch").into_boxed_str());
-    let one: &'static str = Box::leak(format!("{base}/{{id}}").into_boxed_str());
-    let import: &'static str = Box::leak(format!("/api/v1/import/{}", T::KIND.plural()).into_boxed_str());
+    let base = format!("/api/v1/{}", T::KIND.plural());
+    let one = format!("{base}/{{id}}");
     routes
-        .get(base, read, list_entities::<T>)
-        .post(base, write, create_entity::<T>)
-        .post(batch, write, batch_entities::<T>)
-        .get(one, read, get_entity::<T>)
-        .put(one, write, put_entity::<T>)
-        .delete(one, write, delete_entity::<T>)
-        .post(import, write, move |st, q, h, b| routes::import(ImportKind::Entity(T::KIND), st, q, h, b))
+        .get(&base, read, list_entities::<T>)
+        .post(&base, write, create_entity::<T>)
+        .post(&format!("{base}/batch"), write, batch_entities::<T>)
+        .get(&one, read, get_entity::<T>)
+        .put(&one, write, put_entity::<T>)
+        .delete(&one, write, delete_entity::<T>)
+        .post(&format!("/api/v1/import/{}", T::KIND.plural()), write, move |st, q, h, b| {
+            routes::import(ImportKind::Entity(T::KIND), st, q, h, b)
+        })
 }
 
 /// Every route with its access rule: the REST API, the console, docs and probes.

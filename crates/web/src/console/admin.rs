@@ -14,8 +14,8 @@ use super::view::*;
 use crate::AppState;
 use crate::access::form_pairs;
 
-fn when(ms: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    ms.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "—".into())
+fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map_or_else(|| "—".into(), date)
 }
 
 fn role_label(v: &Viewer, role: Role) -> &'static str {
@@ -383,7 +383,7 @@ pub async fn audit(State(s): State<AppState>, v: Viewer, Query(q): Query<AuditPa
             Cell::text(e.request_id.clone().unwrap_or_default()),
         ]);
     }
-    let actor_q = actor.as_deref().map(|a| format!("&actor={}", super::urlencode_component(a))).unwrap_or_default();
+    let actor_q = actor.as_deref().map(|a| format!("&actor={}", crate::access::urlencode(a))).unwrap_or_default();
     let next = (entries.len() == PAGE as usize)
         .then(|| entries.last().map(|e| format!("/console/audit?before={}{actor_q}", e.seq)))
         .flatten();

@@ -15,9 +15,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::view::*;
-use super::{Lang, Viewer, urlencode_component};
+use super::{Lang, Viewer};
 use crate::AppState;
-use crate::access::{Area, Permission};
+use crate::access::{Area, Permission, urlencode};
 
 const PAGE_SIZE: u32 = 25;
 
@@ -65,7 +65,7 @@ async fn listing<T: Stored + DeserializeOwned>(
     };
     let page = service::list(&s.platform, T::KIND, &query).await.map_err(|e| failed(v, e))?;
     let items = page.items.into_iter().map(|d| decode(v, d.doc)).collect::<PageResult<Vec<T>>>()?;
-    let base: String = params.iter().map(|(k, val)| format!("&{k}={}", urlencode_component(val))).collect();
+    let base: String = params.iter().map(|(k, val)| format!("&{k}={}", urlencode(val))).collect();
     let pager = Pager {
         first: after.is_some().then(|| format!("{path}?{}", base.trim_start_matches('&'))),
         next: page.next_cursor.map(|c| format!("{path}?after={c}{base}")),
@@ -168,10 +168,6 @@ pub fn customer_cell(v: &Viewer, customer: Option<&str>) -> Cell {
         Some(c) => Cell::text(c),
         None => Cell::text(v.t("order.walk_in")),
     }
-}
-
-fn date(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
 }
 
 pub async fn products(State(s): State<AppState>, v: Viewer, Query(q): Query<HashMap<String, String>>) -> Response {

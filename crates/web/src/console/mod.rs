@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::access::{Access, Area, Permission, Principal, Routes};
+use crate::access::{Access, Area, Permission, Principal, Routes, urlencode};
 pub use i18n::Lang;
 use view::{Card, Notice, Page, Tone, Width};
 
@@ -173,7 +173,7 @@ impl Viewer {
             csrf,
             can_logout: matches!(self.principal, Principal::User(_)),
             nav,
-            here: urlencode_component(&self.here),
+            here: urlencode(&self.here),
             other_lang: match lang {
                 Lang::Zh => "en",
                 Lang::En => "zh",
@@ -202,16 +202,6 @@ impl Viewer {
             })))
             .render_with(status)
     }
-}
-
-/// Percent-encodes a value for a query string.
-pub fn urlencode_component(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The refusal page for a signed-in user whose role lacks a permission.

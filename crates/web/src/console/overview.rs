@@ -140,7 +140,7 @@ async fn build(s: &AppState, v: &Viewer) -> Result<Response, retail_app::Service
             Cell::badge(status_label(v, o.status), order_status_tone(o.status)),
             Cell::Number(count(o.units)),
             Cell::Number(yuan(o.total_minor)),
-            Cell::text(o.placed_at.format("%Y-%m-%d %H:%M").to_string()),
+            Cell::text(date(o.placed_at)),
         ]);
     }
     page = page.card(Card::new(v.t("overview.recent_orders"), Width::Full).block(Block::Table(table)));

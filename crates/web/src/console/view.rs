@@ -304,6 +304,11 @@ impl Chart {
     }
 }
 
+/// A time to the minute, as tables and facts show it.
+pub fn date(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// Money in minor units shown as yuan with thousands separators.
 pub fn yuan(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };
