@@ -9,6 +9,7 @@
 //! been checked, so a rejected write leaves the data exactly as it was.
 
 mod access;
+mod experiments;
 mod migrate;
 mod reports;
 mod schema;
@@ -22,6 +23,9 @@ pub use access::{
     AccessStore, ApiKeyRecord, AuditQuery, AuditRecord, SessionRecord, StoredAuditRecord, UserAccessChange,
     UserAccessUpdate,
 };
+pub use experiments::{
+    BehaviourWindow, EventUnit, ExperimentRecord, ExperimentStore, ExposureRow, ExposureWrite, UnitBehaviour,
+};
 pub use migrate::{Migration, migrations};
 pub use reports::{
     CategorySales, DateRange, DaySales, LOW_COVER_DAYS, LocationSales, OVER_COVER_DAYS, OrderSummary, ProductSales,
@@ -33,7 +37,7 @@ pub use types::*;
 pub use writes::Stored;
 
 use async_trait::async_trait;
-use retail_domain::{EntityKind, StockLevel};
+use retail_domain::{EntityKind, EventKind, StockLevel};
 
 /// A transaction spanning several write sets.
 #[async_trait]
@@ -47,7 +51,7 @@ pub trait BulkWrite: Send {
 
 /// The platform's storage interface. Object safe: used as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: AccessStore + ReportStore + Send + Sync {
+pub trait Store: AccessStore + ExperimentStore + ReportStore + Send + Sync {
     fn backend(&self) -> Backend;
 
     /// Checks that the database answers (readiness probe).
@@ -88,6 +92,10 @@ pub trait Store: AccessStore + ReportStore + Send + Sync {
     async fn existing_ids(&self, kind: EntityKind, ids: &[String]) -> Result<Vec<String>, StoreError>;
 
     async fn list_events(&self, query: &EventQuery) -> Result<Page<StoredEvent>, StoreError>;
+
+    /// Customers' events of the given kinds since `since_ms`, by customer and
+    /// then time: the training data of the recommenders.
+    async fn customer_interactions(&self, since_ms: i64, kinds: &[EventKind]) -> Result<Vec<Interaction>, StoreError>;
 
     async fn list_ledger(&self, query: &LedgerQuery) -> Result<Page<StoredLedgerRow>, StoreError>;
 

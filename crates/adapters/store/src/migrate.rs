@@ -15,12 +15,14 @@ const SQLITE: &[Migration] = &[
     Migration { version: 1, name: "foundation", sql: include_str!("../migrations/sqlite/0001_foundation.sql") },
     Migration { version: 2, name: "access", sql: include_str!("../migrations/sqlite/0002_access.sql") },
     Migration { version: 3, name: "reports", sql: include_str!("../migrations/sqlite/0003_reports.sql") },
+    Migration { version: 4, name: "experiments", sql: include_str!("../migrations/sqlite/0004_experiments.sql") },
 ];
 
 const POSTGRES: &[Migration] = &[
     Migration { version: 1, name: "foundation", sql: include_str!("../migrations/postgres/0001_foundation.sql") },
     Migration { version: 2, name: "access", sql: include_str!("../migrations/postgres/0002_access.sql") },
     Migration { version: 3, name: "reports", sql: include_str!("../migrations/postgres/0003_reports.sql") },
+    Migration { version: 4, name: "experiments", sql: include_str!("../migrations/postgres/0004_experiments.sql") },
 ];
 
 pub fn migrations(backend: Backend) -> &'static [Migration] {

@@ -877,6 +877,36 @@ impl Store for SqlStore {
         self.log_page("events", cond, &query.page, event_from_row, |e| e.seq).await
     }
 
+    async fn customer_interactions(&self, since_ms: i64, kinds: &[EventKind]) -> Result<Vec<Interaction>, StoreError> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = self.sql(&format!(
+            "SELECT customer_id, product_id, kind, occurred_at FROM events WHERE occurred_at >= $1 \
+             AND customer_id IS NOT NULL AND product_id IS NOT NULL AND kind IN ({}) ORDER BY customer_id, occurred_at, seq",
+            (0..kinds.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ")
+        ));
+        let mut q = sqlx::query(&sql).bind(since_ms);
+        for k in kinds {
+            q = q.bind(k.as_str());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                Ok(Interaction {
+                    customer_id: row.try_get("customer_id")?,
+                    product_id: row.try_get("product_id")?,
+                    kind: EventKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+                        table: "events",
+                        message: format!("unknown event kind {kind}"),
+                    })?,
+                    occurred_at_ms: row.try_get("occurred_at")?,
+                })
+            })
+            .collect()
+    }
+
     async fn list_ledger(&self, query: &LedgerQuery) -> Result<Page<StoredLedgerRow>, StoreError> {
         let mut cond = Conditions::default();
         cond.add_opt_text("location_id", &query.location_id);

@@ -194,6 +194,15 @@ pub struct StoredEvent {
     pub event: BehaviourEvent,
 }
 
+/// One customer's interaction with a product, for training recommenders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interaction {
+    pub customer_id: String,
+    pub product_id: String,
+    pub kind: EventKind,
+    pub occurred_at_ms: i64,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct LedgerQuery {
     pub location_id: Option<String>,

@@ -3,6 +3,7 @@
 //! behaviour it protects in its assertion message.
 
 mod access;
+mod experiments;
 mod reports;
 
 use std::collections::BTreeMap;
@@ -112,6 +113,7 @@ pub async fn run_all(store: &dyn Store) {
     deletes(store).await;
     log_indexes_suspend_and_restore(store).await;
     access::run(store).await;
+    experiments::run(store).await;
     reports::run(store).await;
 }
 
