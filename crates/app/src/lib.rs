@@ -6,11 +6,14 @@ pub mod access;
 pub mod cells;
 pub mod config;
 pub mod demo;
+pub mod experiments;
 pub mod ids;
 pub mod import;
 pub mod platform;
+pub mod recommend;
 pub mod reports;
 pub mod service;
+pub mod simulate;
 pub mod testing;
 pub mod users;
 

@@ -34,6 +34,8 @@ pub struct Platform {
     pub store: Arc<dyn Store>,
     pub cache: Arc<dyn Cache>,
     pub bus: Arc<dyn EventBus>,
+    /// The fitted recommenders, shared by every request.
+    pub models: crate::recommend::ModelSlot,
     /// Wakes in-process subscribers, or the NATS relay, after a commit that wrote outbox rows.
     outbox_written: OutboxWake,
     shutdown: watch::Sender<bool>,
@@ -157,7 +159,7 @@ impl Platform {
             let task = tokio::spawn(retail_bus::run_relay(log, bus.clone(), options, shutdown_rx));
             (bus, OutboxWake::Relay(wake), Some(task))
         };
-        Ok(Self { config, store, cache, bus, outbox_written, shutdown, relay })
+        Ok(Self { config, store, cache, bus, models: Default::default(), outbox_written, shutdown, relay })
     }
 
     /// Call after committing a write that added outbox rows.

@@ -1,5 +1,7 @@
 //! `retail`: the platform's single binary.
 
+mod experiment;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,6 +108,13 @@ enum Command {
     Key {
         #[command(subcommand)]
         command: KeyCommand,
+    },
+    /// Run A/B tests: create, start, stop, ship, analyse, simulate traffic.
+    Experiment {
+        #[command(flatten)]
+        service: ServiceArgs,
+        #[command(subcommand)]
+        command: experiment::ExperimentCommand,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -354,6 +363,10 @@ async fn run(cli: Cli) -> Result<()> {
             revoke_key(&platform, &id).await?;
             println!("API key {id} revoked");
             Ok(())
+        }
+        Command::Experiment { service, command } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            experiment::run(&platform, command).await
         }
         Command::Openapi => {
             println!("{}", retail_web::openapi_document().to_pretty_json()?);

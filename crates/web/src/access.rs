@@ -37,11 +37,21 @@ pub enum Area {
     Knowledge,
     /// Behaviour events (views, carts, purchases).
     Events,
+    /// A/B tests: their definitions, lifecycle and results.
+    Experiments,
 }
 
 impl Area {
-    pub const ALL: [Area; 7] =
-        [Self::Catalog, Self::Customers, Self::Orders, Self::Inventory, Self::Supply, Self::Knowledge, Self::Events];
+    pub const ALL: [Area; 8] = [
+        Self::Catalog,
+        Self::Customers,
+        Self::Orders,
+        Self::Inventory,
+        Self::Supply,
+        Self::Knowledge,
+        Self::Events,
+        Self::Experiments,
+    ];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,14 +82,16 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match role {
         Role::Admin => true,
-        Role::Analyst => matches!(permission, Read(_) | ViewOperations),
+        Role::Analyst => matches!(permission, Read(_) | Write(Experiments) | ViewOperations),
         Role::Merchandiser => matches!(permission, Read(_) | Write(Catalog)),
         Role::Planner => matches!(permission, Read(_) | Write(Inventory | Supply)),
         Role::Agent => matches!(
             permission,
             Read(Catalog | Customers | Orders | Inventory | Knowledge) | Write(Customers | Orders | Knowledge)
         ),
-        Role::Marketer => matches!(permission, Read(Catalog | Customers | Orders | Events)),
+        Role::Marketer => {
+            matches!(permission, Read(Catalog | Customers | Orders | Events | Experiments) | Write(Experiments))
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 mod access;
 mod console;
 mod error;
+mod experiments;
 mod extract;
 mod idempotency;
 mod metrics;
@@ -95,6 +96,15 @@ pub fn routes() -> access::Routes {
             routes::import(ImportKind::Movements, st, q, h, b)
         })
         .get("/api/v1/inventory/stock", Needs(Permission::Read(Area::Inventory)), routes::stock)
+        .get("/api/v1/recommendations", Needs(Permission::Storefront), experiments::recommendations)
+        .post("/api/v1/recommendations/refit", Needs(Permission::Write(Area::Catalog)), experiments::refit)
+        .get("/api/v1/products/{id}/related", Needs(Permission::Storefront), experiments::related)
+        .get("/api/v1/experiments", Needs(Permission::Read(Area::Experiments)), experiments::list)
+        .post("/api/v1/experiments", Needs(Permission::Write(Area::Experiments)), experiments::create)
+        .get("/api/v1/experiments/{key}", Needs(Permission::Read(Area::Experiments)), experiments::get)
+        .post("/api/v1/experiments/{key}/changes", Needs(Permission::Write(Area::Experiments)), experiments::change)
+        .get("/api/v1/experiments/{key}/results", Needs(Permission::Read(Area::Experiments)), experiments::results)
+        .post("/api/v1/experiments/{key}/assign", Needs(Permission::Storefront), experiments::assign)
         .get("/api/v1/summary", SignedIn, routes::summary)
         .get("/api/v1/openapi.json", Anonymous, openapi_json)
         .get("/docs", Anonymous, docs_page)

@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 
 /// Query parameters as a map: list endpoints take their filters by column name.
-fn params(raw: Option<String>) -> ApiResult<HashMap<String, String>> {
+pub(crate) fn params(raw: Option<String>) -> ApiResult<HashMap<String, String>> {
     let raw = raw.unwrap_or_default();
     let mut out = HashMap::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
@@ -79,7 +79,7 @@ fn take_time(p: &mut HashMap<String, String>, name: &str) -> ApiResult<Option<i6
         .transpose()
 }
 
-fn reject_leftovers(p: HashMap<String, String>, allowed: &str) -> ApiResult<()> {
+pub(crate) fn reject_leftovers(p: HashMap<String, String>, allowed: &str) -> ApiResult<()> {
     match p.keys().next() {
         Some(k) => {
             Err(ApiError::bad_request("invalid_query", format!("unknown query parameter {k:?}; allowed: {allowed}")))

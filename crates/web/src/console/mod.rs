@@ -5,6 +5,7 @@
 mod admin;
 mod auth;
 mod browse;
+mod experiments;
 mod i18n;
 mod overview;
 pub mod view;
@@ -45,6 +46,11 @@ pub fn routes() -> Routes {
         .get("/console/inventory", Needs(Read(Inventory)), browse::inventory)
         .get("/console/suppliers", Needs(Read(Supply)), browse::suppliers)
         .get("/console/suppliers/{id}", Needs(Read(Supply)), browse::supplier)
+        .get("/console/experiments", Needs(Read(Experiments)), experiments::list)
+        .post("/console/experiments", Needs(Write(Experiments)), experiments::create)
+        .get("/console/experiments/{key}", Needs(Read(Experiments)), experiments::detail)
+        .post("/console/experiments/{key}/changes", Needs(Write(Experiments)), experiments::change)
+        .post("/console/experiments/{key}/simulate", Needs(Write(Experiments)), experiments::simulate)
         .get("/console/users", Needs(ManageAccess), admin::users)
         .post("/console/users", Needs(ManageAccess), admin::add_user)
         .post("/console/users/{name}/role", Needs(ManageAccess), admin::set_role)
@@ -100,6 +106,12 @@ const NAV: &[(&str, &str, &str, Access)] = &[
     ("nav.section.business", "nav.stores", "/console/stores", Access::Needs(Permission::Read(Area::Catalog))),
     ("nav.section.business", "nav.inventory", "/console/inventory", Access::Needs(Permission::Read(Area::Inventory))),
     ("nav.section.business", "nav.suppliers", "/console/suppliers", Access::Needs(Permission::Read(Area::Supply))),
+    (
+        "nav.section.growth",
+        "nav.experiments",
+        "/console/experiments",
+        Access::Needs(Permission::Read(Area::Experiments)),
+    ),
     ("nav.section.admin", "nav.users", "/console/users", Access::Needs(Permission::ManageAccess)),
     ("nav.section.admin", "nav.keys", "/console/keys", Access::Needs(Permission::ManageAccess)),
     ("nav.section.admin", "nav.audit", "/console/audit", Access::Needs(Permission::ViewAudit)),
