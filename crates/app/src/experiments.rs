@@ -519,8 +519,10 @@ pub async fn assign_unit(
     decide(p, &experiment.definition.assignment, unit, attributes, at).await
 }
 
-/// The variant the running experiment of `surface` serves this shopper (logging the
-/// exposure), else the variant shipped most recently, else none.
+/// The variant `surface` serves this shopper: a running experiment's assignment
+/// (exposure logged); else what the most recently finished experiment left in
+/// place (its control once stopped, its shipped variant once shipped; nothing
+/// logged); else a running experiment's control for units outside it; else none.
 pub async fn serve(
     p: &Platform,
     surface: Surface,
@@ -531,7 +533,7 @@ pub async fn serve(
 ) -> ServiceResult<Option<Served>> {
     let experiments: Vec<ExperimentView> =
         list(p).await?.into_iter().filter(|e| e.definition.surface == surface).collect();
-    let mut fallback = None;
+    let mut outside = None;
     for e in experiments.iter().filter(|e| e.status == Status::Running) {
         let Some(unit) = unit_id(e.definition.assignment.unit, customer_id, session_id, attributes) else {
             continue;
@@ -540,14 +542,18 @@ pub async fn serve(
         if served.exposure_logged {
             return Ok(Some(served));
         }
-        fallback.get_or_insert(served);
+        outside.get_or_insert(served);
     }
-    let shipped = experiments.iter().filter(|e| e.status == Status::Shipped).max_by_key(|e| e.stopped_at);
-    if let Some(e) = shipped {
+    let finished = experiments
+        .iter()
+        .filter(|e| matches!(e.status, Status::Stopped | Status::Shipped))
+        .max_by_key(|e| e.stopped_at);
+    if let Some(e) = finished {
+        // Finished experiments log nothing, so the unit id only feeds the decision's wording.
         let unit = unit_id(e.definition.assignment.unit, customer_id, session_id, attributes).unwrap_or("");
         return Ok(Some(decide(p, &e.definition.assignment, unit, attributes, at).await?));
     }
-    Ok(fallback)
+    Ok(outside)
 }
 
 /// One unit's behaviour totals over a period.

@@ -29,8 +29,8 @@ const CART_AFTER_CLICK: f64 = 0.35;
 const PURCHASE_AFTER_CART: f64 = 0.6;
 /// Events sent to ingestion at once.
 const BATCH: usize = 2_000;
-/// Days of behaviour the shoppers' tastes are learned from.
-const TASTE_DAYS: i64 = 180;
+/// Days of behaviour, ending on the last day of data, the shoppers' tastes are learned from.
+const TASTE_DAYS: u32 = 180;
 
 #[derive(Debug, Clone)]
 pub struct TrafficPlan {
@@ -46,6 +46,8 @@ pub struct TrafficPlan {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TrafficReport {
+    /// Distinct customers who visited: as many as asked for, or every customer with a known taste.
+    pub customers: u64,
     pub visits: u64,
     pub exposures_logged: u64,
     pub impressions: u64,
@@ -83,8 +85,9 @@ async fn catalogue(p: &Platform) -> ServiceResult<Catalogue> {
     }
 }
 
-async fn tastes(p: &Platform, catalogue: &Catalogue, now: DateTime<Utc>) -> ServiceResult<Vec<(String, Taste)>> {
-    let since = (now - Duration::days(TASTE_DAYS)).timestamp_millis();
+async fn tastes(p: &Platform, catalogue: &Catalogue) -> ServiceResult<Vec<(String, Taste)>> {
+    let range = crate::reports::last_days_of_data(p, TASTE_DAYS).await?;
+    let since = range.from.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_millis();
     let kinds = [EventKind::Click, EventKind::AddToCart, EventKind::Purchase];
     let mut out: Vec<(String, Taste)> = Vec::new();
     for i in p.store.customer_interactions(since, &kinds).await? {
@@ -140,7 +143,7 @@ pub async fn run(
     }
     let now = Utc::now();
     let catalogue = catalogue(p).await?;
-    let mut shoppers = tastes(p, &catalogue, now).await?;
+    let mut shoppers = tastes(p, &catalogue).await?;
     if shoppers.is_empty() {
         return Err(invalid("experiment", "no customer has any behaviour to learn a taste from: load the demo first"));
     }
@@ -159,7 +162,7 @@ pub async fn run(
     }
     visits.sort_unstable();
 
-    let mut report = TrafficReport::default();
+    let mut report = TrafficReport { customers: shoppers.len() as u64, ..TrafficReport::default() };
     let mut by_strategy: HashMap<&'static str, u64> = HashMap::new();
     let mut pending: Vec<BehaviourEvent> = Vec::new();
     let total = visits.len() as u64;

@@ -1,5 +1,6 @@
 //! `retail`: the platform's single binary.
 
+mod eval;
 mod experiment;
 
 use std::path::PathBuf;
@@ -115,6 +116,11 @@ enum Command {
         service: ServiceArgs,
         #[command(subcommand)]
         command: experiment::ExperimentCommand,
+    },
+    /// Measure the models on public-format data (see EVAL.md).
+    Eval {
+        #[command(subcommand)]
+        command: eval::EvalCommand,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -367,6 +373,10 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Experiment { service, command } => {
             let platform = open(load_config(cfg, &service, None)?).await?;
             experiment::run(&platform, command).await
+        }
+        Command::Eval { command } => {
+            let config = Config::load(cfg.map(PathBuf::as_path))?;
+            eval::run(&config.eval_data, command)
         }
         Command::Openapi => {
             println!("{}", retail_web::openapi_document().to_pretty_json()?);

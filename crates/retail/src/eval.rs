@@ -1,0 +1,163 @@
+//! `retail eval …`: each model family measured on public-format data, as
+//! ../shared/EVAL.md specifies. Progress goes to standard error; with `--json`
+//! the last line of standard output is one JSON object.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use retail_experiment::stats::vectors::check_gbstats_vectors;
+use retail_experiment::stats::{AaMetric, AaSimulation, simulate_aa};
+use retail_recommend::{
+    DEFAULT_CUTOFFS, Format, Interactions, ItemKnn, ItemKnnConfig, LeaveOneOut, Popularity, PopularityConfig,
+    Recommender, Target,
+};
+use serde_json::json;
+
+use crate::bar;
+
+#[derive(Subcommand)]
+pub enum EvalCommand {
+    /// The statistics engine against GrowthBook's reference numbers.
+    Abtest {
+        /// ab_test_vectors.json [default: <eval data>/marketing/ab_test_vectors.json]
+        #[arg(long)]
+        vectors: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// False-positive rates on simulated A/A experiments, with and without peeking.
+    Aa {
+        #[arg(long, default_value_t = 10_000)]
+        runs: usize,
+        #[arg(long, default_value_t = 10)]
+        peeks: usize,
+        /// Units per experiment, both arms together.
+        #[arg(long, default_value_t = 10_000)]
+        units: usize,
+        /// conversion (Bernoulli 10 %) or revenue (10 % buy, log-normal spend)
+        #[arg(long, default_value = "conversion")]
+        metric: String,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Recommenders: leave-one-out, full ranking, seen items masked.
+    Recommend {
+        /// amazon-seq, sasrec-pairs, movielens or taobao
+        #[arg(long)]
+        format: String,
+        #[arg(long)]
+        data: PathBuf,
+        /// Cut-offs, comma separated.
+        #[arg(long, default_value = "10,20", value_delimiter = ',')]
+        k: Vec<usize>,
+        /// popular or item_knn [default: the strategy the server serves by default]
+        #[arg(long)]
+        algo: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
+    match command {
+        EvalCommand::Abtest { vectors, json } => {
+            let path = vectors.unwrap_or_else(|| eval_data.join("marketing/ab_test_vectors.json"));
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let value: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))?;
+            let report = check_gbstats_vectors(&value);
+            for c in report.comparisons.iter().filter(|c| !c.passed) {
+                eprintln!("FAILED {} {}: expected {}, got {:?}", c.name, c.field, c.expected, c.actual);
+            }
+            eprintln!(
+                "{} of {} numbers reproduced; largest relative error {:.3e}; {} p-values that gbstats rounds to 0 stay positive",
+                report.passed, report.cases, report.max_rel_error, report.survival_function_improvements
+            );
+            let out = json!({
+                "cases": report.cases,
+                "passed": report.passed,
+                "max_rel_error": report.max_rel_error,
+                "survival_function_improvements": report.survival_function_improvements,
+            });
+            emit(json, &out);
+            if report.passed < report.cases {
+                bail!("{} of {} reference numbers were not reproduced", report.cases - report.passed, report.cases);
+            }
+        }
+        EvalCommand::Aa { runs, peeks, units, metric, seed, json } => {
+            let metric = match metric.as_str() {
+                "conversion" => AaMetric::Conversion { rate: 0.1 },
+                "revenue" => AaMetric::Revenue { purchase_rate: 0.1, log_mean: 3.0, log_sd: 1.0 },
+                other => bail!("unknown metric {other:?}; conversion or revenue"),
+            };
+            let simulation = AaSimulation { runs, peeks, units_per_run: units, seed, metric, ..AaSimulation::default() };
+            let started = Instant::now();
+            let report = simulate_aa(&simulation)?;
+            let mut out = serde_json::to_value(report)?;
+            out["seconds"] = json!(started.elapsed().as_secs_f64());
+            eprintln!(
+                "{runs} A/A runs, {peeks} peeks: fixed horizon {:.4}, fixed at every peek {:.4}, sequential {:.4}",
+                report.false_positive_rate, report.peeking_false_positive_rate, report.sequential_false_positive_rate
+            );
+            emit(json, &out);
+        }
+        EvalCommand::Recommend { format, data, k, algo, json } => {
+            let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            if k.is_empty() || k.contains(&0) {
+                bail!("--k needs positive cut-offs, e.g. 10,20");
+            }
+            let text = std::fs::read_to_string(&data).with_context(|| format!("cannot read {}", data.display()))?;
+            let interactions = Interactions::parse(format, &text).map_err(|e| anyhow::anyhow!("{}: {e}", data.display()))?;
+            let algo = algo.unwrap_or_else(|| retail_app::recommend::Strategy::DEFAULT.as_str().to_string());
+            let mut model: Box<dyn Recommender> = match algo.as_str() {
+                "popular" => Box::new(Popularity::new(PopularityConfig::default())),
+                "item_knn" => Box::new(ItemKnn::new(ItemKnnConfig::default())),
+                other => bail!("unknown algo {other:?}; popular or item_knn"),
+            };
+            let protocol = LeaveOneOut::new(&interactions);
+            eprintln!(
+                "{}: {} users, {} items, {} interactions",
+                data.display(),
+                interactions.n_users(),
+                interactions.n_items(),
+                interactions.n_interactions()
+            );
+            let started = Instant::now();
+            model.fit(protocol.train(), protocol.n_items());
+            let train_s = started.elapsed().as_secs_f64();
+            let pb = bar(0, "{spinner} [{elapsed_precise}] {bar:40} user {pos}/{len}");
+            let cutoffs = if k.is_empty() { DEFAULT_CUTOFFS.to_vec() } else { k };
+            let evaluation = protocol.evaluate(model.as_ref(), Target::Test, &cutoffs, &mut |done, total| {
+                pb.set_length(total as u64);
+                pb.set_position(done as u64);
+            });
+            pb.finish_and_clear();
+            let mut out = json!({
+                "users": evaluation.users,
+                "items": evaluation.items,
+                "train_s": train_s,
+                "eval_s": started.elapsed().as_secs_f64() - train_s,
+                "algo": algo,
+            });
+            for c in &evaluation.cutoffs {
+                out[format!("hr@{}", c.k)] = json!(c.hit_rate);
+                out[format!("ndcg@{}", c.k)] = json!(c.ndcg);
+            }
+            emit(json, &out);
+        }
+    }
+    Ok(())
+}
+
+/// The result: one JSON line with `--json`, else indented JSON.
+fn emit(json: bool, value: &serde_json::Value) {
+    if json {
+        println!("{value}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(value).expect("a JSON value serialises"));
+    }
+}
