@@ -294,11 +294,11 @@ fn check(def: &Definition, name: &str) -> Result<(), Violations> {
     );
     for (i, m) in def.metrics.iter().enumerate() {
         if def.metrics[..i].iter().any(|o| o.metric == m.metric) {
-            v.push(&format!("metrics[{i}]"), format!("{} is listed twice", m.metric.as_str()));
+            v.push(format!("metrics[{i}]"), format!("{} is listed twice", m.metric.as_str()));
         }
         let metric = Metric { kind: m.metric.kind(), winsorize: m.winsorize, cuped: m.cuped };
         if let Err(e) = metric.validate() {
-            v.push(&format!("metrics[{i}]"), e.to_string());
+            v.push(format!("metrics[{i}]"), e.to_string());
         }
     }
     v.check(def.alpha > 0.0 && def.alpha < 0.5, "alpha", "use a significance level between 0 and 0.5, e.g. 0.05");
@@ -308,7 +308,7 @@ fn check(def: &Definition, name: &str) -> Result<(), Violations> {
             let ok = variant.payload.as_deref().and_then(crate::recommend::Strategy::parse).is_some();
             v.check(
                 ok,
-                &format!("variants[{i}].payload"),
+                format!("variants[{i}].payload"),
                 format!(
                     "name the recommendation strategy: one of {}",
                     crate::recommend::Strategy::ALL.map(|s| s.as_str()).join(", ")

@@ -138,7 +138,7 @@ pub async fn run(
             plan.experiment, experiment.status
         )));
     }
-    if plan.customers == 0 || plan.days == 0 || !(plan.visits_per_customer > 0.0) {
+    if plan.customers == 0 || plan.days == 0 || plan.visits_per_customer.is_nan() || plan.visits_per_customer <= 0.0 {
         return Err(invalid("customers", "customers, days and visits per customer must be positive"));
     }
     let now = Utc::now();

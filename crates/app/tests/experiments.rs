@@ -5,12 +5,12 @@
 //! counted, and a stopped or shipped experiment serving without logging.
 
 use chrono::Utc;
+use retail_app::ServiceError;
 use retail_app::demo::load_demo;
 use retail_app::experiments::{self, Change, MetricKey, MetricRole, NewExperiment, Verdict};
 use retail_app::recommend::{self, RecommendationRequest, Strategy};
 use retail_app::simulate::{self, TrafficPlan};
 use retail_app::testing::TempPlatform;
-use retail_app::ServiceError;
 use retail_demo::DemoConfig;
 use retail_store::ExposureWrite;
 use serde_json::json;
@@ -66,7 +66,10 @@ async fn an_ab_test_of_two_strategies_runs_from_draft_to_ship() {
     assert!(matches!(again, Err(ServiceError::Conflict(_))), "a key is used once");
     let draft = experiments::results(&p, key).await.unwrap();
     assert_eq!(draft.verdict, Verdict::NotEnoughData, "a draft with no exposures has no result, and no crash");
-    assert!(draft.metrics.iter().all(|m| m.comparisons.is_empty() && m.problem.is_some()), "metrics without data say why");
+    assert!(
+        draft.metrics.iter().all(|m| m.comparisons.is_empty() && m.problem.is_some()),
+        "metrics without data say why"
+    );
 
     let plan = TrafficPlan { experiment: key.into(), customers: 300, days: 7, visits_per_customer: 3.0, seed: 5 };
     let refused = simulate::run(&p, &plan, &mut |_, _| {}).await;
@@ -113,7 +116,7 @@ async fn an_ab_test_of_two_strategies_runs_from_draft_to_ship() {
     p.store.record_exposures(&[other]).await.unwrap();
     let results = experiments::results(&p, key).await.unwrap();
     assert_eq!(results.multiple_exposure_units, 1);
-    assert_eq!(results.multiple_exposure_examples, [some_unit.unit.clone()]);
+    assert_eq!(results.multiple_exposure_examples, std::slice::from_ref(&some_unit.unit));
     assert_eq!(results.traffic.iter().map(|t| t.units).sum::<u64>(), traffic.customers - 1);
 
     // Stopped: everyone gets the control, nothing more is logged, results freeze.
@@ -136,7 +139,9 @@ async fn an_ab_test_of_two_strategies_runs_from_draft_to_ship() {
     assert_eq!(served.items.len(), 5);
 
     let bad = RecommendationRequest { k: 5, ..Default::default() };
-    assert!(invalid_fields(recommend::recommend(&p, &bad, Utc::now()).await.unwrap_err())[0].starts_with("customer_id"));
+    assert!(
+        invalid_fields(recommend::recommend(&p, &bad, Utc::now()).await.unwrap_err())[0].starts_with("customer_id")
+    );
     let bad = RecommendationRequest { customer_id: Some("C1".into()), k: 0, ..Default::default() };
     assert!(invalid_fields(recommend::recommend(&p, &bad, Utc::now()).await.unwrap_err())[0].starts_with("k"));
 }

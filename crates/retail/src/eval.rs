@@ -94,7 +94,8 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
                 "revenue" => AaMetric::Revenue { purchase_rate: 0.1, log_mean: 3.0, log_sd: 1.0 },
                 other => bail!("unknown metric {other:?}; conversion or revenue"),
             };
-            let simulation = AaSimulation { runs, peeks, units_per_run: units, seed, metric, ..AaSimulation::default() };
+            let simulation =
+                AaSimulation { runs, peeks, units_per_run: units, seed, metric, ..AaSimulation::default() };
             let started = Instant::now();
             let report = simulate_aa(&simulation)?;
             let mut out = serde_json::to_value(report)?;
@@ -111,7 +112,8 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
                 bail!("--k needs positive cut-offs, e.g. 10,20");
             }
             let text = std::fs::read_to_string(&data).with_context(|| format!("cannot read {}", data.display()))?;
-            let interactions = Interactions::parse(format, &text).map_err(|e| anyhow::anyhow!("{}: {e}", data.display()))?;
+            let interactions =
+                Interactions::parse(format, &text).map_err(|e| anyhow::anyhow!("{}: {e}", data.display()))?;
             let algo = algo.unwrap_or_else(|| retail_app::recommend::Strategy::DEFAULT.as_str().to_string());
             let mut model: Box<dyn Recommender> = match algo.as_str() {
                 "popular" => Box::new(Popularity::new(PopularityConfig::default())),

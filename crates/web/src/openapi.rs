@@ -2,7 +2,9 @@
 //! nine entity kinds share one set of operations, so their paths come from one
 //! generic function rather than nine hand-written copies.
 
+use retail_app::experiments::{Change, ExperimentView, NewExperiment, Results, Served};
 use retail_app::import::ImportReport;
+use retail_app::recommend::{Recommendations, Scored};
 use retail_domain::{
     BehaviourEvent, Category, Customer, Entity, GoodsReceipt, KbArticle, Location, Movement, Order, Product,
     PurchaseOrder, StockLevel, Supplier,
@@ -19,6 +21,7 @@ use utoipa::openapi::{
 };
 
 use crate::error::Problem;
+use crate::experiments::AssignRequest;
 use crate::routes::StatusChange;
 
 fn schema_ref<T: ToSchema>() -> RefOr<Schema> {
@@ -221,6 +224,79 @@ pub fn document() -> OpenApi {
         .response("422", ok("Nothing imported; the bad rows, with line and field", schema_ref::<ImportReport>()));
     paths = paths.path("/api/v1/import/{kind}", PathItem::new(HttpMethod::Post, import));
 
+    let recommend = op(
+        "recommendations",
+        "recommend",
+        "Recommend products to a shopper; the running experiment picks the strategy and logs the exposure",
+    )
+    .parameter(param("customer_id", ParameterIn::Query, "The known customer (or give session_id)", false))
+    .parameter(param("session_id", ParameterIn::Query, "The anonymous session", false))
+    .parameter(param("context", ParameterIn::Query, "Products being looked at or in the cart, comma separated", false))
+    .parameter(param("k", ParameterIn::Query, "How many products, 1 to 100 (default 10)", false))
+    .parameter(param(
+        "attr.NAME",
+        ParameterIn::Query,
+        "Unit attributes for experiment targeting, e.g. attr.city",
+        false,
+    ))
+    .response(
+        "200",
+        ok("The list, its strategy and request id, and the experiment that chose it", schema_ref::<Recommendations>()),
+    )
+    .response("422", problem("No customer_id or session_id, or k out of range"));
+    paths = paths.path("/api/v1/recommendations", PathItem::new(HttpMethod::Get, recommend));
+    let related = op("recommendations", "related_products", "Products bought or viewed together with this one")
+        .parameter(param("id", ParameterIn::Path, "The product's external id", true))
+        .parameter(param("k", ParameterIn::Query, "How many products (default 10)", false))
+        .response("200", ok("Related products, strongest first", array_of(schema_ref::<Scored>())))
+        .response("404", problem("Unknown product"));
+    paths = paths.path("/api/v1/products/{id}/related", PathItem::new(HttpMethod::Get, related));
+    let refit = op("recommendations", "refit", "Refit the recommenders on the last 90 days of behaviour")
+        .response("200", ok("When, on how many interactions and products", ObjectBuilder::new().into()));
+    paths = paths.path("/api/v1/recommendations/refit", PathItem::new(HttpMethod::Post, refit));
+
+    let key = || param("key", ParameterIn::Path, "The experiment's key", true);
+    let list_experiments = op("experiments", "list_experiments", "Every experiment, newest first").response(
+        "200",
+        ok("Experiments", ObjectBuilder::new().property("items", array_of(schema_ref::<ExperimentView>())).into()),
+    );
+    let create_experiment = op("experiments", "create_experiment", "Create a draft experiment")
+        .request_body(Some(body(schema_ref::<NewExperiment>(), "application/json")))
+        .response("201", ok("The draft", schema_ref::<ExperimentView>()))
+        .response("409", problem("The key is taken"))
+        .response(
+            "422",
+            problem("Every problem of the definition, by field (e.g. a zero weight, weights not summing to 1)"),
+        );
+    let mut item = PathItem::new(HttpMethod::Get, list_experiments);
+    item.post = Some(create_experiment.build());
+    paths = paths.path("/api/v1/experiments", item);
+    let get_experiment = op("experiments", "get_experiment", "One experiment")
+        .parameter(key())
+        .response("200", ok("The experiment", schema_ref::<ExperimentView>()))
+        .response("404", problem("Unknown experiment"));
+    paths = paths.path("/api/v1/experiments/{key}", PathItem::new(HttpMethod::Get, get_experiment));
+    let change = op("experiments", "change_experiment", "Start, stop, ship a variant, or change the traffic share")
+        .parameter(key())
+        .request_body(Some(body(schema_ref::<Change>(), "application/json")))
+        .response("200", ok("The experiment after the change", schema_ref::<ExperimentView>()))
+        .response("409", problem("Not allowed in the current state (e.g. restarting a stopped experiment)"));
+    paths = paths.path("/api/v1/experiments/{key}/changes", PathItem::new(HttpMethod::Post, change));
+    let results =
+        op("experiments", "experiment_results", "Traffic, SRM check, every metric's lift and interval, the verdict")
+            .parameter(key())
+            .response("200", ok("The analysis", schema_ref::<Results>()));
+    paths = paths.path("/api/v1/experiments/{key}/results", PathItem::new(HttpMethod::Get, results));
+    let assign =
+        op("experiments", "assign", "Which variant a unit gets (logging the exposure when it is in the experiment)")
+            .parameter(key())
+            .request_body(Some(body(schema_ref::<AssignRequest>(), "application/json")))
+            .response(
+                "200",
+                ok("The variant, and why the unit is outside the experiment if it is", schema_ref::<Served>()),
+            );
+    paths = paths.path("/api/v1/experiments/{key}/assign", PathItem::new(HttpMethod::Post, assign));
+
     let components = ComponentsBuilder::new()
         .schema_from::<Location>()
         .schema_from::<Category>()
@@ -240,6 +316,14 @@ pub fn document() -> OpenApi {
         .schema_from::<ImportReport>()
         .schema_from::<StatusChange>()
         .schema_from::<Problem>()
+        .schema_from::<Recommendations>()
+        .schema_from::<Scored>()
+        .schema_from::<ExperimentView>()
+        .schema_from::<NewExperiment>()
+        .schema_from::<Change>()
+        .schema_from::<Results>()
+        .schema_from::<Served>()
+        .schema_from::<AssignRequest>()
         .security_scheme(
             "apiKey",
             SecurityScheme::Http(

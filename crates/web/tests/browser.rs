@@ -425,6 +425,7 @@ async fn browse_every_page(b: &Browser) {
         "nav.stores",
         "nav.inventory",
         "nav.suppliers",
+        "nav.experiments",
         "nav.users",
         "nav.keys",
         "nav.audit",
@@ -587,6 +588,30 @@ async fn api_key_round_trip(b: &Browser, site: SocketAddr) {
     b.assert_clean_log(&[]).await;
 }
 
+/// An analyst's A/B test of two recommendation strategies: create it from the
+/// form, start it, send simulated traffic, and read the verdict and the chart.
+async fn ab_test_round_trip(b: &Browser) {
+    const KEY: &str = "browser-ab";
+    b.click_to("a.nav-item[data-nav=\"nav.experiments\"]", "/console/experiments").await;
+    b.type_into("form[action=\"/console/experiments\"] input[name=key]", KEY).await;
+    b.type_into("form[action=\"/console/experiments\"] input[name=name]", "Bestsellers vs bought together").await;
+    let page = format!("/console/experiments/{KEY}");
+    b.click_to("form[action=\"/console/experiments\"] button[type=submit]", &page).await;
+    b.click_to("form:has(input[name=action][value=start]) button[type=submit]", &page).await;
+    b.type_into(&format!("form[action=\"{page}/simulate\"] input[name=customers]"), "200").await;
+    b.type_into(&format!("form[action=\"{page}/simulate\"] input[name=days]"), "7").await;
+    b.click_to(&format!("form[action=\"{page}/simulate\"] button[type=submit]"), &page).await;
+    let state = check_page(b, &page, 1, true).await;
+    let verdict = b.text("main section .notice").await;
+    b.ensure(!verdict.is_empty(), "the experiment page shows a verdict").await;
+    let units =
+        b.js("return document.querySelectorAll('main table')[0]?.querySelectorAll('tbody tr').length", json!([])).await;
+    b.ensure(units == json!(2), format!("the traffic table lists both variants: {units}")).await;
+    eprintln!("{page}: {:?}, verdict {verdict:?}", state.heading);
+    b.screenshot("experiment").await;
+    b.assert_clean_log(&[]).await;
+}
+
 /// Back after an htmx navigation redraws the previous page's charts, and the
 /// sidebar's API docs link loads the docs page whole, with its own styles.
 async fn back_and_docs(b: &Browser) {
@@ -677,6 +702,7 @@ async fn the_console_works_in_a_real_browser() {
     browse_every_page(&b).await;
     switch_language(&b).await;
     back_and_docs(&b).await;
+    ab_test_round_trip(&b).await;
     api_key_round_trip(&b, site).await;
     agent_is_refused(&b, site).await;
     b.cmd("DELETE", "", None).await;

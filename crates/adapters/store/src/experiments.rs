@@ -141,15 +141,28 @@ fn experiment_values(r: &ExperimentRecord) -> Vec<SqlValue> {
     ]
 }
 
+/// Exposures of one (experiment, unit, variant) within a batch.
+struct MergedExposure<'a> {
+    exposure: &'a ExposureWrite,
+    first_at_ms: i64,
+    last_at_ms: i64,
+    count: i64,
+}
+
 /// Merges repeated (experiment, unit, variant) keys: one upsert statement may
 /// touch a row only once on PostgreSQL.
-fn merge_exposures(exposures: &[ExposureWrite]) -> Vec<(&ExposureWrite, i64, i64, i64)> {
-    let mut merged: BTreeMap<(&str, &str, u32), (&ExposureWrite, i64, i64, i64)> = BTreeMap::new();
+fn merge_exposures(exposures: &[ExposureWrite]) -> Vec<MergedExposure<'_>> {
+    let mut merged: BTreeMap<(&str, &str, u32), MergedExposure<'_>> = BTreeMap::new();
     for e in exposures {
-        let entry = merged.entry((&e.experiment, &e.unit, e.variant)).or_insert((e, e.at_ms, e.at_ms, 0));
-        entry.1 = entry.1.min(e.at_ms);
-        entry.2 = entry.2.max(e.at_ms);
-        entry.3 += 1;
+        let m = merged.entry((&e.experiment, &e.unit, e.variant)).or_insert(MergedExposure {
+            exposure: e,
+            first_at_ms: e.at_ms,
+            last_at_ms: e.at_ms,
+            count: 0,
+        });
+        m.first_at_ms = m.first_at_ms.min(e.at_ms);
+        m.last_at_ms = m.last_at_ms.max(e.at_ms);
+        m.count += 1;
     }
     merged.into_values().collect()
 }
@@ -212,14 +225,14 @@ impl ExperimentStore for SqlStore {
                  exposures = exposures.exposures + excluded.exposures",
                 placeholders(chunk.len(), COLS, 1)
             ));
-            let values = chunk.iter().flat_map(|(e, first, last, count)| {
+            let values = chunk.iter().flat_map(|m| {
                 [
-                    SqlValue::Text(Some(e.experiment.clone())),
-                    SqlValue::Text(Some(e.unit.clone())),
-                    SqlValue::Int(Some(i64::from(e.variant))),
-                    SqlValue::Int(Some(*first)),
-                    SqlValue::Int(Some(*last)),
-                    SqlValue::Int(Some(*count)),
+                    SqlValue::Text(Some(m.exposure.experiment.clone())),
+                    SqlValue::Text(Some(m.exposure.unit.clone())),
+                    SqlValue::Int(Some(i64::from(m.exposure.variant))),
+                    SqlValue::Int(Some(m.first_at_ms)),
+                    SqlValue::Int(Some(m.last_at_ms)),
+                    SqlValue::Int(Some(m.count)),
                 ]
             });
             bind_all(&sql, values.collect()).execute(&mut *tx).await?;
