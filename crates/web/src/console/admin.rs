@@ -4,13 +4,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use retail_app::ServiceError;
 use retail_app::access::{self as app_access, AuditQuery, Scope};
 use retail_app::users::{self, Role};
 use serde::Deserialize;
 
-use super::Viewer;
 use super::view::*;
+use super::{Viewer, failed};
 use crate::AppState;
 use crate::access::form_pairs;
 
@@ -36,17 +35,6 @@ fn role_select(v: &Viewer, selected: Role) -> Select {
         options: Role::ALL.iter().map(|r| (r.as_str().to_string(), role_label(v, *r).to_string())).collect(),
         selected: selected.as_str().into(),
     }
-}
-
-/// A service error shown on the page it came from.
-fn failed(v: &Viewer, e: ServiceError) -> Response {
-    let status = match &e {
-        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ServiceError::NotFound { .. } => StatusCode::NOT_FOUND,
-        ServiceError::Conflict(_) => StatusCode::CONFLICT,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    v.error_page(status, e.to_string())
 }
 
 pub async fn users(State(s): State<AppState>, v: Viewer) -> Response {

@@ -5,7 +5,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use retail_app::ServiceError;
 use retail_app::experiments::{
     self, Analysis, Change, ExperimentView, MetricKey, MetricRole, MetricSpec, NewExperiment, Results, Surface, Verdict,
 };
@@ -14,26 +13,10 @@ use retail_app::simulate::{self, TrafficPlan};
 use retail_experiment::assign::{Status, UnitKind, Variant};
 use serde::Deserialize;
 
-use super::Viewer;
 use super::view::*;
+use super::{Viewer, failed};
 use crate::AppState;
 use crate::access::{Area, Permission};
-
-fn failed(v: &Viewer, e: ServiceError) -> Response {
-    let status = match &e {
-        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ServiceError::NotFound { .. } => StatusCode::NOT_FOUND,
-        ServiceError::Conflict(_) => StatusCode::CONFLICT,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let text = match e {
-        ServiceError::Invalid(violations) => {
-            violations.0.iter().map(|x| format!("{}: {}", x.field, x.message)).collect::<Vec<_>>().join("; ")
-        }
-        other => other.to_string(),
-    };
-    v.error_page(status, text)
-}
 
 fn status_badge(v: &Viewer, status: Status) -> Cell {
     let tone = match status {
@@ -47,6 +30,14 @@ fn status_badge(v: &Viewer, status: Status) -> Cell {
 
 fn metric_label(v: &Viewer, m: MetricKey) -> &'static str {
     v.t(&format!("exp.metric.{}", m.as_str()))
+}
+
+fn role_label(v: &Viewer, role: MetricRole) -> &'static str {
+    v.t(match role {
+        MetricRole::Primary => "exp.role.primary",
+        MetricRole::Secondary => "exp.role.secondary",
+        MetricRole::Guardrail => "exp.role.guardrail",
+    })
 }
 
 fn percent(x: f64) -> String {
@@ -455,14 +446,7 @@ fn metrics_card(v: &Viewer, r: &Results) -> Card {
     )
     .numeric(&[3, 4, 5, 7, 8]);
     for m in &r.metrics {
-        let role = Cell::text(v.t(&format!(
-            "exp.role.{}",
-            match m.role {
-                MetricRole::Primary => "primary",
-                MetricRole::Secondary => "secondary",
-                MetricRole::Guardrail => "guardrail",
-            }
-        )));
+        let role = Cell::text(role_label(v, m.role));
         if let Some(problem) = &m.problem {
             table.rows.push(vec![
                 Cell::text(metric_label(v, m.metric)),
@@ -486,14 +470,7 @@ fn metrics_card(v: &Viewer, r: &Results) -> Card {
             };
             table.rows.push(vec![
                 Cell::text(metric_label(v, m.metric)),
-                Cell::text(v.t(&format!(
-                    "exp.role.{}",
-                    match m.role {
-                        MetricRole::Primary => "primary",
-                        MetricRole::Secondary => "secondary",
-                        MetricRole::Guardrail => "guardrail",
-                    }
-                ))),
+                Cell::text(role_label(v, m.role)),
                 Cell::text(&c.variant),
                 Cell::Number(format!("{:.4}", m.means[0])),
                 Cell::Number(format!("{:.4}", m.means[i + 1])),

@@ -216,6 +216,24 @@ impl Viewer {
     }
 }
 
+/// A service error shown on the page it came from, with every invalid field named.
+pub fn failed(v: &Viewer, e: retail_app::ServiceError) -> Response {
+    use retail_app::ServiceError;
+    let status = match &e {
+        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::NotFound { .. } => StatusCode::NOT_FOUND,
+        ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let text = match e {
+        ServiceError::Invalid(violations) => {
+            violations.0.iter().map(|x| format!("{}: {}", x.field, x.message)).collect::<Vec<_>>().join("; ")
+        }
+        other => other.to_string(),
+    };
+    v.error_page(status, text)
+}
+
 /// The refusal page for a signed-in user whose role lacks a permission.
 pub fn forbidden_page(principal: &Principal, headers: &HeaderMap, path: &str) -> Response {
     let viewer = Viewer {
