@@ -566,6 +566,16 @@ struct Totals {
     revenue_minor: f64,
 }
 
+impl std::ops::AddAssign for Totals {
+    fn add_assign(&mut self, t: Totals) {
+        self.impressions += t.impressions;
+        self.clicks += t.clicks;
+        self.carts += t.carts;
+        self.purchases += t.purchases;
+        self.revenue_minor += t.revenue_minor;
+    }
+}
+
 impl Totals {
     fn add(&mut self, b: &UnitBehaviour) {
         let n = b.events as f64;
@@ -742,12 +752,7 @@ impl Observations {
         let mut totals = vec![Totals::default(); self.units.len()];
         for (u, day, t) in &self.after {
             if *day <= last_day {
-                let sum = &mut totals[*u as usize];
-                sum.impressions += t.impressions;
-                sum.clicks += t.clicks;
-                sum.carts += t.carts;
-                sum.purchases += t.purchases;
-                sum.revenue_minor += t.revenue_minor;
+                totals[*u as usize] += *t;
             }
         }
         totals
@@ -867,13 +872,16 @@ pub async fn results(p: &Platform, key: &str) -> ServiceResult<Results> {
     let last_day = until.timestamp_millis().div_euclid(DAY_MS);
     let totals = obs.totals_until(last_day);
 
+    let aggregations = def
+        .metrics
+        .iter()
+        .map(|spec| summaries(spec, n_variants, &obs.exposures, &unit_values(spec, &totals, &obs.pre)))
+        .collect::<ServiceResult<Vec<_>>>()?;
+    // Units per variant and multiple exposures come from the exposure log alone: every metric agrees.
+    let traffic_units = aggregations.first().map_or_else(|| vec![0; n_variants], |a| a.units_per_variant());
+    let multiple = aggregations.first().map(|a| a.multiple_exposures.clone()).unwrap_or_default();
     let mut metrics = Vec::new();
-    let mut traffic_units = vec![0; n_variants];
-    let mut multiple = aggregate::MultipleExposures::default();
-    for spec in &def.metrics {
-        let agg = summaries(spec, n_variants, &obs.exposures, &unit_values(spec, &totals, &obs.pre))?;
-        traffic_units = agg.units_per_variant();
-        multiple = agg.multiple_exposures.clone();
+    for (spec, agg) in def.metrics.iter().zip(&aggregations) {
         let control = &agg.summaries[0];
         let mut comparisons = Vec::new();
         let mut problem = None;

@@ -10,8 +10,7 @@ use clap::Subcommand;
 use retail_experiment::stats::vectors::check_gbstats_vectors;
 use retail_experiment::stats::{AaMetric, AaSimulation, simulate_aa};
 use retail_recommend::{
-    DEFAULT_CUTOFFS, Format, Interactions, ItemKnn, ItemKnnConfig, LeaveOneOut, Popularity, PopularityConfig,
-    Recommender, Target,
+    Format, Interactions, ItemKnn, ItemKnnConfig, LeaveOneOut, Popularity, PopularityConfig, Recommender, Target,
 };
 use serde_json::json;
 
@@ -132,8 +131,7 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
             model.fit(protocol.train(), protocol.n_items());
             let train_s = started.elapsed().as_secs_f64();
             let pb = bar(0, "{spinner} [{elapsed_precise}] {bar:40} user {pos}/{len}");
-            let cutoffs = if k.is_empty() { DEFAULT_CUTOFFS.to_vec() } else { k };
-            let evaluation = protocol.evaluate(model.as_ref(), Target::Test, &cutoffs, &mut |done, total| {
+            let evaluation = protocol.evaluate(model.as_ref(), Target::Test, &k, &mut |done, total| {
                 pb.set_length(total as u64);
                 pb.set_position(done as u64);
             });

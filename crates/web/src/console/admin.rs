@@ -13,10 +13,6 @@ use super::{Viewer, failed};
 use crate::AppState;
 use crate::access::form_pairs;
 
-fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map_or_else(|| "—".into(), date)
-}
-
 fn role_label(v: &Viewer, role: Role) -> &'static str {
     v.t(match role {
         Role::Admin => "role.admin",

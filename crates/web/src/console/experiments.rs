@@ -44,10 +44,6 @@ fn percent(x: f64) -> String {
     format!("{:+.2}%", x * 100.0)
 }
 
-fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map_or_else(|| "—".into(), date)
-}
-
 fn strategy_select(v: &Viewer, name: &str, label: &str, selected: Strategy) -> Field {
     Field::Select(Select {
         name: name.into(),

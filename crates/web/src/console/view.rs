@@ -304,6 +304,11 @@ impl Chart {
     }
 }
 
+/// An optional time as tables and facts show it, a dash when there is none.
+pub fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map_or_else(|| "—".into(), date)
+}
+
 /// A time to the minute, as tables and facts show it.
 pub fn date(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
