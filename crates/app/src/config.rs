@@ -37,6 +37,10 @@ pub struct Config {
     pub rate_limit_per_key_per_minute: u32,
     /// Storefront requests one client address may make per minute.
     pub rate_limit_per_ip_per_minute: u32,
+    /// Hours between background retraining of the recommendation models while serving; 0 turns it off.
+    pub recommend_retrain_hours: u32,
+    /// Training epochs of the sequence model (SASRec); 0 leaves it out.
+    pub recommend_sequence_epochs: u32,
 }
 
 impl Default for Config {
@@ -57,6 +61,8 @@ impl Default for Config {
             secure_cookies: false,
             rate_limit_per_key_per_minute: 6000,
             rate_limit_per_ip_per_minute: 1200,
+            recommend_retrain_hours: 24,
+            recommend_sequence_epochs: 10,
         }
     }
 }
@@ -156,6 +162,12 @@ impl Config {
         if let Some(n) = num("RETAIL_RATE_LIMIT_PER_IP_PER_MINUTE")? {
             self.rate_limit_per_ip_per_minute =
                 n.try_into().map_err(|_| too_big("RETAIL_RATE_LIMIT_PER_IP_PER_MINUTE"))?;
+        }
+        if let Some(n) = num("RETAIL_RECOMMEND_RETRAIN_HOURS")? {
+            self.recommend_retrain_hours = n.try_into().map_err(|_| too_big("RETAIL_RECOMMEND_RETRAIN_HOURS"))?;
+        }
+        if let Some(n) = num("RETAIL_RECOMMEND_SEQUENCE_EPOCHS")? {
+            self.recommend_sequence_epochs = n.try_into().map_err(|_| too_big("RETAIL_RECOMMEND_SEQUENCE_EPOCHS"))?;
         }
         Ok(())
     }

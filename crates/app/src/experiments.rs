@@ -272,7 +272,8 @@ fn record_of(v: &ExperimentView) -> ExperimentRecord {
 }
 
 /// Every problem with a definition, by field.
-fn check(def: &Definition, name: &str) -> Result<(), Violations> {
+/// Problems with a definition, by field; `strategies` are the recommendation strategies variants may name.
+fn check(def: &Definition, name: &str, strategies: &[String]) -> Result<(), Violations> {
     let mut v = Violations::new();
     let key = &def.assignment.key;
     v.check(
@@ -305,14 +306,11 @@ fn check(def: &Definition, name: &str) -> Result<(), Violations> {
     v.check((1..=365).contains(&def.pre_period_days), "pre_period_days", "use 1 to 365 days");
     if def.surface == Surface::Recommendations {
         for (i, variant) in def.assignment.variants.iter().enumerate() {
-            let ok = variant.payload.as_deref().and_then(crate::recommend::Strategy::parse).is_some();
+            let ok = variant.payload.as_ref().is_some_and(|p| strategies.contains(p));
             v.check(
                 ok,
                 format!("variants[{i}].payload"),
-                format!(
-                    "name the recommendation strategy: one of {}",
-                    crate::recommend::Strategy::ALL.map(|s| s.as_str()).join(", ")
-                ),
+                format!("name the recommendation strategy: one of {}", strategies.join(", ")),
             );
         }
     }
@@ -343,7 +341,8 @@ pub async fn create(p: &Platform, input: NewExperiment, actor: &str) -> ServiceR
         alpha: input.alpha,
         pre_period_days: input.pre_period_days,
     };
-    check(&definition, &input.name).map_err(ServiceError::Invalid)?;
+    let strategies: Vec<String> = crate::strategies::list(p).await?.into_iter().map(|s| s.name).collect();
+    check(&definition, &input.name, &strategies).map_err(ServiceError::Invalid)?;
     let view = ExperimentView {
         key: input.key,
         name: input.name.trim().to_string(),
@@ -1026,7 +1025,8 @@ mod tests {
             vec![variant("a", 0.5, "popular"), variant("b", 0.0, "nonsense")],
             vec![MetricSpec { role: MetricRole::Guardrail, winsorize: Some(0.99), ..primary(MetricKey::Conversion) }],
         );
-        let v = check(&def, " ").unwrap_err();
+        let strategies = ["popular".to_string(), "item_knn".to_string()];
+        let v = check(&def, " ", &strategies).unwrap_err();
         let fields: Vec<&str> = v.0.iter().map(|x| x.field.as_str()).collect();
         for field in ["name", "metrics", "metrics[0]", "variants[1].payload"] {
             assert!(fields.contains(&field), "{field} is reported: {v:?}");
@@ -1036,7 +1036,7 @@ mod tests {
             vec![variant("a", 0.5, "popular"), variant("b", 0.5, "item_knn")],
             vec![primary(MetricKey::Conversion)],
         );
-        assert!(check(&good, "Strategies").is_ok());
+        assert!(check(&good, "Strategies", &strategies).is_ok());
     }
 
     fn comparison(variant: &str, lift: f64, significant: i8) -> Comparison {

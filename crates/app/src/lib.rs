@@ -14,6 +14,7 @@ pub mod recommend;
 pub mod reports;
 pub mod service;
 pub mod simulate;
+pub mod strategies;
 pub mod testing;
 pub mod users;
 

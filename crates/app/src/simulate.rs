@@ -34,7 +34,10 @@ const TASTE_DAYS: u32 = 180;
 
 #[derive(Debug, Clone)]
 pub struct TrafficPlan {
-    pub experiment: String,
+    /// A running recommendation experiment that assigns each visit's strategy, or none.
+    pub experiment: Option<String>,
+    /// The strategy every visit asks for when no experiment is named (default: the server's default).
+    pub strategy: Option<String>,
     /// Distinct customers who visit.
     pub customers: usize,
     /// Visits are spread over this many days ending now.
@@ -128,15 +131,20 @@ pub async fn run(
     plan: &TrafficPlan,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> ServiceResult<TrafficReport> {
-    let experiment = experiments::get(p, &plan.experiment).await?;
-    if experiment.definition.surface != Surface::Recommendations {
-        return Err(invalid("experiment", "simulated traffic drives recommendation experiments only"));
+    if let Some(key) = &plan.experiment {
+        let experiment = experiments::get(p, key).await?;
+        if experiment.definition.surface != Surface::Recommendations {
+            return Err(invalid("experiment", "simulated traffic drives recommendation experiments only"));
+        }
+        if experiment.status != retail_experiment::assign::Status::Running {
+            return Err(ServiceError::Conflict(format!(
+                "experiment '{key}' is {}: start it before sending traffic",
+                experiment.status
+            )));
+        }
     }
-    if experiment.status != retail_experiment::assign::Status::Running {
-        return Err(ServiceError::Conflict(format!(
-            "experiment '{}' is {}: start it before sending traffic",
-            plan.experiment, experiment.status
-        )));
+    if let Some(name) = &plan.strategy {
+        crate::strategies::get(p, name).await?;
     }
     if plan.customers == 0 || plan.days == 0 || plan.visits_per_customer.is_nan() || plan.visits_per_customer <= 0.0 {
         return Err(invalid("customers", "customers, days and visits per customer must be positive"));
@@ -163,50 +171,55 @@ pub async fn run(
     visits.sort_unstable();
 
     let mut report = TrafficReport { customers: shoppers.len() as u64, ..TrafficReport::default() };
-    let mut by_strategy: HashMap<&'static str, u64> = HashMap::new();
+    let mut by_strategy: HashMap<String, u64> = HashMap::new();
     let mut pending: Vec<BehaviourEvent> = Vec::new();
     let total = visits.len() as u64;
     let start = now - Duration::milliseconds(period_ms);
     for (done, (offset, s)) in visits.into_iter().enumerate() {
         let (customer, taste) = &shoppers[s];
         let at = start + Duration::milliseconds(offset);
-        let request = RecommendationRequest { customer_id: Some(customer.clone()), k: SLOT_SIZE, ..Default::default() };
+        let request = RecommendationRequest {
+            customer_id: Some(customer.clone()),
+            k: SLOT_SIZE,
+            strategy: if plan.experiment.is_none() { plan.strategy.clone() } else { None },
+            ..Default::default()
+        };
         let list = recommend::recommend(p, &request, at).await?;
         report.visits += 1;
         report.exposures_logged += u64::from(list.experiment.as_ref().is_some_and(|e| e.exposure_logged));
-        *by_strategy.entry(list.strategy.as_str()).or_default() += 1;
-        let mut t = at;
-        for (pos, item) in list.items.iter().enumerate() {
-            let mut e = event(EventKind::Impression, customer, &item.product_id, t);
-            e.position = Some(pos as u32);
-            e.strategy = Some(list.strategy.as_str().into());
+        *by_strategy.entry(list.strategy.clone()).or_default() += 1;
+        // Every event that follows the list is attributed to it by request id, strategy and position.
+        let attributed = |kind, item: &recommend::RecommendedItem, t| {
+            let mut e = event(kind, customer, &item.product_id, t);
+            e.position = Some(item.position);
+            e.strategy = Some(list.strategy.clone());
             e.request_id = Some(list.request_id.clone());
-            pending.push(e);
+            e
+        };
+        let mut t = at;
+        for item in &list.items {
+            pending.push(attributed(EventKind::Impression, item, t));
             report.impressions += 1;
         }
-        for (pos, item) in list.items.iter().enumerate() {
+        for item in &list.items {
             let affinity = catalogue.category.get(&item.product_id).and_then(|c| taste.get(c)).copied().unwrap_or(0.0);
             if !rng.random_bool((BASE_CLICK + TASTE_CLICK * affinity).min(1.0)) {
                 continue;
             }
             t += Duration::seconds(20);
-            let mut click = event(EventKind::Click, customer, &item.product_id, t);
-            click.position = Some(pos as u32);
-            click.strategy = Some(list.strategy.as_str().into());
-            click.request_id = Some(list.request_id.clone());
-            pending.push(click);
+            pending.push(attributed(EventKind::Click, item, t));
             report.clicks += 1;
             if !rng.random_bool(CART_AFTER_CLICK) {
                 continue;
             }
             let price = catalogue.price.get(&item.product_id).copied().unwrap_or(0);
-            let mut cart = event(EventKind::AddToCart, customer, &item.product_id, t + Duration::seconds(30));
+            let mut cart = attributed(EventKind::AddToCart, item, t + Duration::seconds(30));
             cart.quantity = Some(1);
             cart.value_minor = Some(price);
             pending.push(cart);
             report.carts += 1;
             if rng.random_bool(PURCHASE_AFTER_CART) {
-                let mut buy = event(EventKind::Purchase, customer, &item.product_id, t + Duration::seconds(300));
+                let mut buy = attributed(EventKind::Purchase, item, t + Duration::seconds(300));
                 buy.quantity = Some(1);
                 buy.value_minor = Some(price);
                 pending.push(buy);

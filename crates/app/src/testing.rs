@@ -17,7 +17,8 @@ impl TempPlatform {
         let nanos =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         let dir = std::env::temp_dir().join(format!("retail-{name}-{}-{nanos}", std::process::id()));
-        let config = Config { data_dir: dir.clone(), ..Config::default() };
+        // Two epochs of the sequence model: the tests check the pipeline, not its accuracy.
+        let config = Config { data_dir: dir.clone(), recommend_sequence_epochs: 2, ..Config::default() };
         Self::with_config(config, dir).await
     }
 

@@ -7,10 +7,13 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
+use retail_app::recommend::{Models, TrainingOptions, TrainingSet};
+use retail_app::strategies;
 use retail_experiment::stats::vectors::check_gbstats_vectors;
 use retail_experiment::stats::{AaMetric, AaSimulation, simulate_aa};
 use retail_recommend::{
-    Format, Interactions, ItemKnn, ItemKnnConfig, LeaveOneOut, Popularity, PopularityConfig, Recommender, Target,
+    Als, AlsConfig, Bpr, BprConfig, Event, Format, Interactions, ItemAttributes, ItemKnn, ItemKnnConfig, LeaveOneOut,
+    Popularity, PopularityConfig, Recommender, SasRec, SasRecConfig, Target, parse_attribute_lists,
 };
 use serde_json::json;
 
@@ -53,9 +56,16 @@ pub enum EvalCommand {
         /// Cut-offs, comma separated.
         #[arg(long, default_value = "10,20", value_delimiter = ',')]
         k: Vec<usize>,
-        /// popular or item_knn [default: the strategy the server serves by default]
+        /// One model (popular, item_knn, als, bpr, sasrec) or a built-in strategy's whole pipeline
+        /// (blend, the server's default) [default: blend]
         #[arg(long)]
         algo: Option<String>,
+        /// Item attributes (`{"item": [attribute ids]}`, e.g. Beauty_item2attributes.json) for content similarity
+        #[arg(long)]
+        attributes: Option<PathBuf>,
+        /// Training epochs of the sequence model (sasrec, and inside blend); 0 leaves it out of blend
+        #[arg(long)]
+        epochs: Option<usize>,
         #[arg(long)]
         json: bool,
     },
@@ -105,7 +115,7 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
             );
             emit(json, &out);
         }
-        EvalCommand::Recommend { format, data, k, algo, json } => {
+        EvalCommand::Recommend { format, data, k, algo, attributes, epochs, json } => {
             let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
             if k.is_empty() || k.contains(&0) {
                 bail!("--k needs positive cut-offs, e.g. 10,20");
@@ -113,12 +123,8 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
             let text = std::fs::read_to_string(&data).with_context(|| format!("cannot read {}", data.display()))?;
             let interactions =
                 Interactions::parse(format, &text).map_err(|e| anyhow::anyhow!("{}: {e}", data.display()))?;
-            let algo = algo.unwrap_or_else(|| retail_app::recommend::Strategy::DEFAULT.as_str().to_string());
-            let mut model: Box<dyn Recommender> = match algo.as_str() {
-                "popular" => Box::new(Popularity::new(PopularityConfig::default())),
-                "item_knn" => Box::new(ItemKnn::new(ItemKnnConfig::default())),
-                other => bail!("unknown algo {other:?}; popular or item_knn"),
-            };
+            let algo = algo.unwrap_or_else(|| retail_app::strategies::DEFAULT.to_string());
+            let epochs = epochs.unwrap_or(SasRecConfig::default().epochs);
             let protocol = LeaveOneOut::new(&interactions);
             eprintln!(
                 "{}: {} users, {} items, {} interactions",
@@ -128,13 +134,60 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
                 interactions.n_interactions()
             );
             let started = Instant::now();
-            model.fit(protocol.train(), protocol.n_items());
-            let train_s = started.elapsed().as_secs_f64();
-            let pb = bar(0, "{spinner} [{elapsed_precise}] {bar:40} user {pos}/{len}");
-            let evaluation = protocol.evaluate(model.as_ref(), Target::Test, &k, &mut |done, total| {
+            let pb = bar(0, "{spinner} [{elapsed_precise}] {msg} {bar:40} {pos}/{len}");
+            let show = |message: &str, done: usize, total: usize| {
+                pb.set_message(message.to_string());
                 pb.set_length(total as u64);
                 pb.set_position(done as u64);
-            });
+            };
+            let (train, n_items) = (protocol.train(), protocol.n_items());
+            let fitted = |mut model: Box<dyn Recommender>| {
+                model.fit(train, n_items);
+                model
+            };
+            let single: Option<Box<dyn Recommender>> = match algo.as_str() {
+                "popular" => Some(fitted(Box::new(Popularity::new(PopularityConfig::default())))),
+                "item_knn" => Some(fitted(Box::new(ItemKnn::new(ItemKnnConfig::default())))),
+                "als" => Some(fitted(Box::new(Als::new(AlsConfig::default())))),
+                "bpr" => Some(fitted(Box::new(Bpr::new(BprConfig::default())))),
+                "sasrec" => {
+                    let mut model = SasRec::new(SasRecConfig { epochs, ..SasRecConfig::default() });
+                    model.fit_with_progress(train, n_items, &mut |epoch, total, _| show("epoch", epoch, total));
+                    Some(Box::new(model))
+                }
+                _ => None,
+            };
+            let (train_s, evaluation) = match single {
+                Some(model) => {
+                    let train_s = started.elapsed().as_secs_f64();
+                    let evaluation = protocol
+                        .evaluate(model.as_ref(), Target::Test, &k, &mut |done, total| show("user", done, total));
+                    (train_s, evaluation)
+                }
+                None => {
+                    let Some((_, strategy)) = strategies::built_in().into_iter().find(|(name, _)| *name == algo) else {
+                        bail!("unknown algo {algo:?}; popular, item_knn, als, bpr, sasrec or blend");
+                    };
+                    let n_items = interactions.n_items();
+                    let set = TrainingSet {
+                        n_items,
+                        sequences: interactions.sequences().map(<[_]>::to_vec).collect(),
+                        // No categories in these files: each item its own, so category caps never bind.
+                        item_category: (0..n_items as u32).collect(),
+                        attributes: item_attributes(&interactions, attributes.as_deref())?,
+                        events: interactions
+                            .sequences()
+                            .flat_map(|s| s.iter().map(|&item| Event { item, age_days: 0.0, weight: 1.0, store: None }))
+                            .collect(),
+                        baskets: Vec::new(),
+                    };
+                    let options = TrainingOptions { sequence_epochs: epochs, evaluation_users: 0 };
+                    let (models, _) = Models::fit(&set, options, &[], &mut |step| show(step, 0, 1));
+                    let train_s = started.elapsed().as_secs_f64();
+                    show("evaluating", 0, 1);
+                    (train_s, models.evaluate_strategy(&protocol, &strategy, Target::Test, &k))
+                }
+            };
             pb.finish_and_clear();
             let mut out = json!({
                 "users": evaluation.users,
@@ -151,6 +204,20 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Each item's attributes from an `{"item": [ids]}` file, as content tokens; none without a file.
+fn item_attributes(interactions: &Interactions, path: Option<&std::path::Path>) -> Result<Vec<ItemAttributes>> {
+    let mut out = vec![ItemAttributes::default(); interactions.n_items()];
+    let Some(path) = path else { return Ok(out) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let lists = parse_attribute_lists(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    for (item, tokens) in lists {
+        if let Some(id) = interactions.item_id(item) {
+            out[id as usize].tokens = tokens;
+        }
+    }
+    Ok(out)
 }
 
 /// The result: one JSON line with `--json`, else indented JSON.

@@ -34,18 +34,46 @@ pub enum ExperimentCommand {
     /// Send simulated storefront traffic through a running recommendation experiment.
     Simulate {
         key: String,
-        /// Distinct customers who visit.
-        #[arg(long, default_value_t = 3000)]
-        customers: usize,
-        /// Days, ending now, the visits are spread over.
-        #[arg(long, default_value_t = 14)]
-        days: u32,
-        /// Mean visits per customer over the period.
-        #[arg(long, default_value_t = 3.0)]
-        visits: f64,
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
+        #[command(flatten)]
+        traffic: TrafficArgs,
     },
+}
+
+/// How much simulated traffic to send.
+#[derive(clap::Args)]
+pub struct TrafficArgs {
+    /// Distinct customers who visit.
+    #[arg(long, default_value_t = 3000)]
+    customers: usize,
+    /// Days, ending now, the visits are spread over.
+    #[arg(long, default_value_t = 14)]
+    days: u32,
+    /// Mean visits per customer over the period.
+    #[arg(long, default_value_t = 3.0)]
+    visits: f64,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+/// Plays the demo world's customers against the recommendation service, with a progress bar, and
+/// prints the traffic report as JSON.
+pub async fn simulate(
+    platform: &Platform,
+    experiment: Option<String>,
+    strategy: Option<String>,
+    traffic: TrafficArgs,
+) -> Result<()> {
+    let TrafficArgs { customers, days, visits, seed } = traffic;
+    let plan = TrafficPlan { experiment, strategy, customers, days, visits_per_customer: visits, seed };
+    let pb = bar(0, "{spinner} [{elapsed_precise}] {bar:40} visit {pos}/{len}");
+    let r = simulate::run(platform, &plan, &mut |done, total| {
+        pb.set_length(total);
+        pb.set_position(done);
+    })
+    .await?;
+    pb.finish_and_clear();
+    println!("{}", serde_json::to_string(&r)?);
+    Ok(())
 }
 
 pub async fn run(platform: &Platform, command: ExperimentCommand) -> Result<()> {
@@ -94,17 +122,7 @@ pub async fn run(platform: &Platform, command: ExperimentCommand) -> Result<()> 
             }
             print_results(&r);
         }
-        ExperimentCommand::Simulate { key, customers, days, visits, seed } => {
-            let plan = TrafficPlan { experiment: key, customers, days, visits_per_customer: visits, seed };
-            let pb = bar(0, "{spinner} [{elapsed_precise}] {bar:40} visit {pos}/{len}");
-            let r = simulate::run(platform, &plan, &mut |done, total| {
-                pb.set_length(total);
-                pb.set_position(done);
-            })
-            .await?;
-            pb.finish_and_clear();
-            println!("{}", serde_json::to_string(&r)?);
-        }
+        ExperimentCommand::Simulate { key, traffic } => simulate(platform, Some(key), None, traffic).await?,
     }
     Ok(())
 }

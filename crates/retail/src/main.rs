@@ -117,6 +117,21 @@ enum Command {
         #[command(subcommand)]
         command: experiment::ExperimentCommand,
     },
+    /// Play the demo world's customers against the recommendations (each clicks and buys by their own
+    /// taste) and log impressions, clicks, carts and purchases, so live CTR and conversion per strategy
+    /// show in the console.
+    Simulate {
+        #[command(flatten)]
+        service: ServiceArgs,
+        /// A running recommendation experiment that assigns each visit's strategy.
+        #[arg(long, conflicts_with = "strategy")]
+        experiment: Option<String>,
+        /// The strategy every visit gets [default: the server's default].
+        #[arg(long)]
+        strategy: Option<String>,
+        #[command(flatten)]
+        traffic: experiment::TrafficArgs,
+    },
     /// Measure the models on public-format data (see EVAL.md).
     Eval {
         #[command(subcommand)]
@@ -374,6 +389,10 @@ async fn run(cli: Cli) -> Result<()> {
             let platform = open(load_config(cfg, &service, None)?).await?;
             experiment::run(&platform, command).await
         }
+        Command::Simulate { service, experiment: key, strategy, traffic } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            experiment::simulate(&platform, key, strategy, traffic).await
+        }
         Command::Eval { command } => {
             let config = Config::load(cfg.map(PathBuf::as_path))?;
             eval::run(&config.eval_data, command)
@@ -531,7 +550,11 @@ async fn serve_until_signal(platform: Platform) -> Result<()> {
         }
         eprintln!("shutting down: finishing requests in flight");
     };
-    retail_web::serve(platform.clone(), listener, shutdown).await?;
+    let training = retail_app::recommend::spawn_training(platform.clone(), platform.config.recommend_retrain_hours);
+    let served = retail_web::serve(platform.clone(), listener, shutdown).await;
+    training.abort();
+    let _ = training.await;
+    served?;
     if let Ok(platform) = Arc::try_unwrap(platform) {
         platform.shutdown().await;
     }

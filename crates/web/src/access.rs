@@ -39,10 +39,12 @@ pub enum Area {
     Events,
     /// A/B tests: their definitions, lifecycle and results.
     Experiments,
+    /// Recommendation strategies, trained model versions and live metrics per strategy.
+    Recommendations,
 }
 
 impl Area {
-    pub const ALL: [Area; 8] = [
+    pub const ALL: [Area; 9] = [
         Self::Catalog,
         Self::Customers,
         Self::Orders,
@@ -51,6 +53,7 @@ impl Area {
         Self::Knowledge,
         Self::Events,
         Self::Experiments,
+        Self::Recommendations,
     ];
 }
 
@@ -82,15 +85,19 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match role {
         Role::Admin => true,
-        Role::Analyst => matches!(permission, Read(_) | Write(Experiments) | ViewOperations),
-        Role::Merchandiser => matches!(permission, Read(_) | Write(Catalog)),
+        Role::Analyst => matches!(permission, Read(_) | Write(Experiments | Recommendations) | ViewOperations),
+        Role::Merchandiser => matches!(permission, Read(_) | Write(Catalog | Recommendations)),
         Role::Planner => matches!(permission, Read(_) | Write(Inventory | Supply)),
         Role::Agent => matches!(
             permission,
             Read(Catalog | Customers | Orders | Inventory | Knowledge) | Write(Customers | Orders | Knowledge)
         ),
         Role::Marketer => {
-            matches!(permission, Read(Catalog | Customers | Orders | Events | Experiments) | Write(Experiments))
+            matches!(
+                permission,
+                Read(Catalog | Customers | Orders | Events | Experiments | Recommendations)
+                    | Write(Experiments | Recommendations)
+            )
         }
     }
 }

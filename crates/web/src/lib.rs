@@ -10,6 +10,7 @@ mod extract;
 mod idempotency;
 mod metrics;
 mod openapi;
+mod recommendations;
 mod request_id;
 mod routes;
 
@@ -96,9 +97,32 @@ pub fn routes() -> access::Routes {
             routes::import(ImportKind::Movements, st, q, h, b)
         })
         .get("/api/v1/inventory/stock", Needs(Permission::Read(Area::Inventory)), routes::stock)
-        .get("/api/v1/recommendations", Needs(Permission::Storefront), experiments::recommendations)
-        .post("/api/v1/recommendations/refit", Needs(Permission::Write(Area::Catalog)), experiments::refit)
-        .get("/api/v1/products/{id}/related", Needs(Permission::Storefront), experiments::related)
+        .get("/api/v1/recommendations", Needs(Permission::Storefront), recommendations::recommendations)
+        .post("/api/v1/recommendations/refit", Needs(Permission::Write(Area::Recommendations)), recommendations::refit)
+        .get("/api/v1/recommendations/models", Needs(Permission::Read(Area::Recommendations)), recommendations::models)
+        .get(
+            "/api/v1/recommendations/metrics",
+            Needs(Permission::Read(Area::Recommendations)),
+            recommendations::metrics,
+        )
+        .get(
+            "/api/v1/recommendation-strategies",
+            Needs(Permission::Read(Area::Recommendations)),
+            recommendations::list_strategies,
+        )
+        .get(
+            "/api/v1/recommendation-strategies/{name}",
+            Needs(Permission::Read(Area::Recommendations)),
+            recommendations::get_strategy,
+        )
+        .put(
+            "/api/v1/recommendation-strategies/{name}",
+            Needs(Permission::Write(Area::Recommendations)),
+            recommendations::put_strategy,
+        )
+        .get("/api/v1/products/{id}/related", Needs(Permission::Storefront), recommendations::related)
+        .get("/api/v1/products/{id}/bundles", Needs(Permission::Storefront), recommendations::product_bundles)
+        .get("/api/v1/bundles", Needs(Permission::Storefront), recommendations::cart_bundles)
         .get("/api/v1/experiments", Needs(Permission::Read(Area::Experiments)), experiments::list)
         .post("/api/v1/experiments", Needs(Permission::Write(Area::Experiments)), experiments::create)
         .get("/api/v1/experiments/{key}", Needs(Permission::Read(Area::Experiments)), experiments::get)

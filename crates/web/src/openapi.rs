@@ -4,7 +4,8 @@
 
 use retail_app::experiments::{Change, ExperimentView, NewExperiment, Results, Served};
 use retail_app::import::ImportReport;
-use retail_app::recommend::{Recommendations, Scored};
+use retail_app::recommend::{ModelVersion, Recommendations, Scored};
+use retail_app::strategies::{StrategyMetrics, StrategyView};
 use retail_domain::{
     BehaviourEvent, Category, Customer, Entity, GoodsReceipt, KbArticle, Location, Movement, Order, Product,
     PurchaseOrder, StockLevel, Supplier,
@@ -22,6 +23,7 @@ use utoipa::openapi::{
 
 use crate::error::Problem;
 use crate::experiments::AssignRequest;
+use crate::recommendations::StrategyEdit;
 use crate::routes::StatusChange;
 
 fn schema_ref<T: ToSchema>() -> RefOr<Schema> {
@@ -227,12 +229,20 @@ pub fn document() -> OpenApi {
     let recommend = op(
         "recommendations",
         "recommend",
-        "Recommend products to a shopper; the running experiment picks the strategy and logs the exposure",
+        "Recommend products to a shopper: personalised from their latest events, in stock, each with its reason",
     )
     .parameter(param("customer_id", ParameterIn::Query, "The known customer (or give session_id)", false))
     .parameter(param("session_id", ParameterIn::Query, "The anonymous session", false))
     .parameter(param("context", ParameterIn::Query, "Products being looked at or in the cart, comma separated", false))
     .parameter(param("k", ParameterIn::Query, "How many products, 1 to 100 (default 10)", false))
+    .parameter(param(
+        "strategy",
+        ParameterIn::Query,
+        "A named strategy; without it the running experiment, else the default (blend), decides",
+        false,
+    ))
+    .parameter(param("store", ParameterIn::Query, "The shopper's store: its stock and bestsellers", false))
+    .parameter(param("category", ParameterIn::Query, "Only products of this category", false))
     .parameter(param(
         "attr.NAME",
         ParameterIn::Query,
@@ -241,19 +251,80 @@ pub fn document() -> OpenApi {
     ))
     .response(
         "200",
-        ok("The list, its strategy and request id, and the experiment that chose it", schema_ref::<Recommendations>()),
+        ok(
+            "The list with request id, strategy, model version and the experiment that chose it; \
+             a notice when it is shorter than asked",
+            schema_ref::<Recommendations>(),
+        ),
     )
+    .response("404", problem("Unknown strategy, store or category"))
     .response("422", problem("No customer_id or session_id, or k out of range"));
     paths = paths.path("/api/v1/recommendations", PathItem::new(HttpMethod::Get, recommend));
+    let products_of = |description: &str| {
+        ObjectBuilder::new().property("items", array_of(schema_ref::<Scored>())).description(Some(description)).into()
+    };
     let related = op("recommendations", "related_products", "Products bought or viewed together with this one")
         .parameter(param("id", ParameterIn::Path, "The product's external id", true))
         .parameter(param("k", ParameterIn::Query, "How many products (default 10)", false))
-        .response("200", ok("Related products, strongest first", array_of(schema_ref::<Scored>())))
+        .response("200", ok("Related products, strongest first", products_of("Related products")))
         .response("404", problem("Unknown product"));
     paths = paths.path("/api/v1/products/{id}/related", PathItem::new(HttpMethod::Get, related));
-    let refit = op("recommendations", "refit", "Refit the recommenders on the last 90 days of behaviour")
-        .response("200", ok("When, on how many interactions and products", ObjectBuilder::new().into()));
+    let product_bundles = op("recommendations", "product_bundles", "Frequently bought together with this product")
+        .parameter(param("id", ParameterIn::Path, "The product's external id", true))
+        .parameter(param("k", ParameterIn::Query, "How many products (default 10)", false))
+        .response("200", ok("Complements from other categories, by lift", products_of("Bundle items")))
+        .response("404", problem("Unknown product"));
+    paths = paths.path("/api/v1/products/{id}/bundles", PathItem::new(HttpMethod::Get, product_bundles));
+    let cart_bundles = op("recommendations", "cart_bundles", "Frequently bought together with a cart")
+        .parameter(param("cart", ParameterIn::Query, "Product ids in the cart, comma separated", true))
+        .parameter(param("k", ParameterIn::Query, "How many products (default 10)", false))
+        .response("200", ok("Complements of the cart, never a cart item", products_of("Bundle items")))
+        .response("404", problem("Unknown product"));
+    paths = paths.path("/api/v1/bundles", PathItem::new(HttpMethod::Get, cart_bundles));
+    let refit = op("recommendations", "refit", "Retrain the recommenders on the last 90 days of behaviour now")
+        .response("200", ok("The new version with its offline quality, now serving", schema_ref::<ModelVersion>()));
     paths = paths.path("/api/v1/recommendations/refit", PathItem::new(HttpMethod::Post, refit));
+    let models = op("recommendations", "model_versions", "Trained model versions with their offline quality")
+        .parameter(param("limit", ParameterIn::Query, "How many, newest first (default 20)", false))
+        .response(
+            "200",
+            ok("Versions", ObjectBuilder::new().property("items", array_of(schema_ref::<ModelVersion>())).into()),
+        );
+    paths = paths.path("/api/v1/recommendations/models", PathItem::new(HttpMethod::Get, models));
+    let metrics = op(
+        "recommendations",
+        "strategy_metrics",
+        "Live impressions, CTR, conversion and GMV per strategy from the attributed events",
+    )
+    .parameter(param("days", ParameterIn::Query, "Days ending now, 1 to 366 (default 30)", false))
+    .response(
+        "200",
+        ok("Per strategy", ObjectBuilder::new().property("items", array_of(schema_ref::<StrategyMetrics>())).into()),
+    );
+    paths = paths.path("/api/v1/recommendations/metrics", PathItem::new(HttpMethod::Get, metrics));
+    let list_strategies = op("recommendations", "list_strategies", "Every recommendation strategy").response(
+        "200",
+        ok("Strategies", ObjectBuilder::new().property("items", array_of(schema_ref::<StrategyView>())).into()),
+    );
+    paths = paths.path("/api/v1/recommendation-strategies", PathItem::new(HttpMethod::Get, list_strategies));
+    let name = || param("name", ParameterIn::Path, "The strategy's name", true);
+    let get_strategy = op("recommendations", "get_strategy", "One strategy")
+        .parameter(name())
+        .response("200", ok("The strategy", schema_ref::<StrategyView>()))
+        .response("404", problem("Unknown strategy"));
+    let put_strategy = op(
+        "recommendations",
+        "put_strategy",
+        "Create (version 0) or edit (the version read) a strategy: sources and weights, objectives, rules",
+    )
+    .parameter(name())
+    .request_body(Some(body(schema_ref::<StrategyEdit>(), "application/json")))
+    .response("200", ok("The strategy as stored", schema_ref::<StrategyView>()))
+    .response("409", problem("The name is taken, or the strategy was changed meanwhile"))
+    .response("422", problem("Every problem of the configuration, by field"));
+    let mut item = PathItem::new(HttpMethod::Get, get_strategy);
+    item.put = Some(put_strategy.build());
+    paths = paths.path("/api/v1/recommendation-strategies/{name}", item);
 
     let key = || param("key", ParameterIn::Path, "The experiment's key", true);
     let list_experiments = op("experiments", "list_experiments", "Every experiment, newest first").response(
@@ -318,6 +389,10 @@ pub fn document() -> OpenApi {
         .schema_from::<Problem>()
         .schema_from::<Recommendations>()
         .schema_from::<Scored>()
+        .schema_from::<ModelVersion>()
+        .schema_from::<StrategyMetrics>()
+        .schema_from::<StrategyView>()
+        .schema_from::<StrategyEdit>()
         .schema_from::<ExperimentView>()
         .schema_from::<NewExperiment>()
         .schema_from::<Change>()

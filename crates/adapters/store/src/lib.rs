@@ -11,6 +11,7 @@
 mod access;
 mod experiments;
 mod migrate;
+mod recommendations;
 mod reports;
 mod schema;
 mod sql;
@@ -27,6 +28,7 @@ pub use experiments::{
     BehaviourWindow, EventUnit, ExperimentRecord, ExperimentStore, ExposureRow, ExposureWrite, UnitBehaviour,
 };
 pub use migrate::{Migration, migrations};
+pub use recommendations::{ModelVersionRecord, RecommendationStore, StrategyDay, StrategyRecord};
 pub use reports::{
     CategorySales, DateRange, DaySales, LOW_COVER_DAYS, LocationSales, OVER_COVER_DAYS, OrderSummary, ProductSales,
     ReportStore, SALES_RATE_DAYS, StockAlertKind, StockCover,
@@ -51,7 +53,7 @@ pub trait BulkWrite: Send {
 
 /// The platform's storage interface. Object safe: used as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: AccessStore + ExperimentStore + ReportStore + Send + Sync {
+pub trait Store: AccessStore + ExperimentStore + RecommendationStore + ReportStore + Send + Sync {
     fn backend(&self) -> Backend;
 
     /// Checks that the database answers (readiness probe).

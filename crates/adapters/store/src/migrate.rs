@@ -16,6 +16,11 @@ const SQLITE: &[Migration] = &[
     Migration { version: 2, name: "access", sql: include_str!("../migrations/sqlite/0002_access.sql") },
     Migration { version: 3, name: "reports", sql: include_str!("../migrations/sqlite/0003_reports.sql") },
     Migration { version: 4, name: "experiments", sql: include_str!("../migrations/sqlite/0004_experiments.sql") },
+    Migration {
+        version: 5,
+        name: "recommendations",
+        sql: include_str!("../migrations/sqlite/0005_recommendations.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -23,6 +28,11 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 2, name: "access", sql: include_str!("../migrations/postgres/0002_access.sql") },
     Migration { version: 3, name: "reports", sql: include_str!("../migrations/postgres/0003_reports.sql") },
     Migration { version: 4, name: "experiments", sql: include_str!("../migrations/postgres/0004_experiments.sql") },
+    Migration {
+        version: 5,
+        name: "recommendations",
+        sql: include_str!("../migrations/postgres/0005_recommendations.sql"),
+    },
 ];
 
 pub fn migrations(backend: Backend) -> &'static [Migration] {

@@ -882,7 +882,7 @@ impl Store for SqlStore {
             return Ok(Vec::new());
         }
         let sql = self.sql(&format!(
-            "SELECT customer_id, product_id, kind, occurred_at FROM events WHERE occurred_at >= $1 \
+            "SELECT customer_id, product_id, kind, location_id, occurred_at FROM events WHERE occurred_at >= $1 \
              AND customer_id IS NOT NULL AND product_id IS NOT NULL AND kind IN ({}) ORDER BY customer_id, occurred_at, seq",
             (0..kinds.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ")
         ));
@@ -893,14 +893,11 @@ impl Store for SqlStore {
         let rows = q.fetch_all(self.pool()).await?;
         rows.iter()
             .map(|row| {
-                let kind: String = row.try_get("kind")?;
                 Ok(Interaction {
                     customer_id: row.try_get("customer_id")?,
                     product_id: row.try_get("product_id")?,
-                    kind: EventKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
-                        table: "events",
-                        message: format!("unknown event kind {kind}"),
-                    })?,
+                    kind: event_kind(row)?,
+                    location_id: row.try_get("location_id")?,
                     occurred_at_ms: row.try_get("occurred_at")?,
                 })
             })
@@ -1099,6 +1096,13 @@ impl Store for SqlStore {
             .await?;
         rows.iter().map(user_from_row).collect()
     }
+}
+
+/// The `kind` column of an events row.
+pub(crate) fn event_kind(row: &AnyRow) -> Result<EventKind, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    EventKind::parse(&kind)
+        .ok_or_else(|| StoreError::Corrupt { table: "events", message: format!("unknown event kind {kind}") })
 }
 
 #[cfg(test)]

@@ -200,6 +200,8 @@ pub struct Interaction {
     pub customer_id: String,
     pub product_id: String,
     pub kind: EventKind,
+    /// The store it happened in, when not online.
+    pub location_id: Option<String>,
     pub occurred_at_ms: i64,
 }
 

@@ -3,24 +3,38 @@
 //! `cargo run --release -p retail-recommend --example beauty -- /work/shared/data/recsys/amazon/Beauty.txt`
 //! With `--tune`, item-kNN's hyperparameters are first chosen by NDCG@10 on the validation items (never
 //! the test items), and the chosen configuration is the one measured on the test items.
+//! `--similarity cosine|jaccard|lift` picks item-kNN's similarity (default cosine), tuned or not.
 
 use std::time::Instant;
 
 use retail_recommend::{
     DEFAULT_CUTOFFS, Evaluation, Format, Interactions, ItemKnn, ItemKnnConfig, LeaveOneOut, Popularity,
-    PopularityConfig, Recommender, Target,
+    PopularityConfig, Recommender, Similarity, Target,
 };
+
+const USAGE: &str = "usage: beauty PATH [--tune] [--similarity cosine|jaccard|lift]";
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let path = args.next().expect("usage: beauty PATH [--tune]");
-    let tune = args.next().as_deref() == Some("--tune");
+    let path = args.next().expect(USAGE);
+    let (mut tune, mut similarity) = (false, Similarity::default());
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--tune" => tune = true,
+            "--similarity" => {
+                let name = args.next().expect(USAGE);
+                similarity = Similarity::ALL.into_iter().find(|s| s.name() == name).expect(USAGE);
+            }
+            _ => panic!("{USAGE}"),
+        }
+    }
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
     let data = Interactions::parse(Format::AmazonSeq, &text).unwrap_or_else(|err| panic!("{path}: {err}"));
     let split = LeaveOneOut::new(&data);
     println!("{} users, {} items, {} interactions", data.n_users(), data.n_items(), data.n_interactions());
 
-    let item_knn = if tune { tune_item_knn(&split) } else { ItemKnnConfig::default() };
+    let item_knn =
+        if tune { tune_item_knn(&split, similarity) } else { ItemKnnConfig { similarity, ..Default::default() } };
     measure("popularity", &mut Popularity::new(PopularityConfig::default()), &split);
     measure("item-knn", &mut ItemKnn::new(item_knn), &split);
 }
@@ -36,15 +50,21 @@ fn measure(name: &str, model: &mut dyn Recommender, split: &LeaveOneOut) {
 }
 
 /// Grid search on the validation items; returns the configuration with the best NDCG@10.
-fn tune_item_knn(split: &LeaveOneOut) -> ItemKnnConfig {
-    let mut best = (f64::NEG_INFINITY, ItemKnnConfig::default());
+fn tune_item_knn(split: &LeaveOneOut, similarity: Similarity) -> ItemKnnConfig {
+    let mut best = (f64::NEG_INFINITY, ItemKnnConfig { similarity, ..Default::default() });
     for neighbours in [50, 100, 200] {
         for shrinkage in [10.0, 50.0, 100.0, 200.0] {
             for window in [Some(1), Some(3), Some(5), None] {
                 for inverse_user_frequency in [false, true] {
                     for history_half_life in [None, Some(1.0), Some(2.0)] {
-                        let config =
-                            ItemKnnConfig { neighbours, shrinkage, window, inverse_user_frequency, history_half_life };
+                        let config = ItemKnnConfig {
+                            similarity,
+                            neighbours,
+                            shrinkage,
+                            window,
+                            inverse_user_frequency,
+                            history_half_life,
+                        };
                         let mut model = ItemKnn::new(config);
                         model.fit(split.train(), split.n_items());
                         let validation = split.evaluate(&model, Target::Validation, &DEFAULT_CUTOFFS, &mut |_, _| {});

@@ -8,18 +8,30 @@
 //!   [`Recommender`] trait the server and the evaluation both use.
 //! - [`LeaveOneOut`]: the offline protocol of the evaluation contract, full ranking with HR@k and NDCG@k.
 
+pub mod bundles;
+pub mod content;
 pub mod eval;
+pub mod factorization;
 pub mod interactions;
 pub mod item_knn;
 pub mod popularity;
+pub mod rank;
 mod ranking;
+pub mod sasrec;
+pub mod trending;
 
 use serde::Serialize;
 
+pub use bundles::{Bundles, BundlesConfig, Rule};
+pub use content::{AttributesParseError, ContentConfig, ContentSimilarity, ItemAttributes, parse_attribute_lists};
 pub use eval::{Cutoff, DEFAULT_CUTOFFS, Evaluation, LeaveOneOut, Target};
+pub use factorization::{Als, AlsConfig, Bpr, BprConfig};
 pub use interactions::{Format, Interactions, ItemId, LineProblem, ParseError, UnknownFormat, UserId};
-pub use item_knn::{ItemKnn, ItemKnnConfig};
+pub use item_knn::{ItemKnn, ItemKnnConfig, Similarity};
 pub use popularity::{Popularity, PopularityConfig};
+pub use rank::{Blend, BlendedRecommender, Normalisation, SourceWeight};
+pub use sasrec::{SasRec, SasRecConfig, SasRecTraining};
+pub use trending::{Event, Scope, Trending, TrendingConfig};
 
 /// An item with its score; higher is better.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -33,6 +33,15 @@ impl Popularity {
     }
 }
 
+/// The scores of items a personalised model has nothing to say about: their training popularity scaled
+/// into `[-1, 0)`, so they rank below any non-negative score and among themselves best seller first.
+pub(crate) fn fallback_scores(train: &[&[ItemId]], n_items: usize) -> Vec<f32> {
+    let mut popularity = Popularity::new(PopularityConfig::default());
+    popularity.fit(train, n_items);
+    let most_popular = popularity.counts.iter().copied().fold(0.0, f32::max);
+    popularity.counts.iter().map(|count| count / (most_popular + 1.0) - 1.0).collect()
+}
+
 impl Recommender for Popularity {
     fn fit(&mut self, train: &[&[ItemId]], n_items: usize) {
         self.counts = vec![0.0; n_items];

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use retail_app::experiments::{
     self, Analysis, Change, ExperimentView, MetricKey, MetricRole, MetricSpec, NewExperiment, Results, Surface, Verdict,
 };
-use retail_app::recommend::Strategy;
 use retail_app::simulate::{self, TrafficPlan};
+use retail_app::strategies::{self, StrategyView};
 use retail_experiment::assign::{Status, UnitKind, Variant};
 use serde::Deserialize;
 
@@ -44,15 +44,13 @@ fn percent(x: f64) -> String {
     format!("{:+.2}%", x * 100.0)
 }
 
-fn strategy_select(v: &Viewer, name: &str, label: &str, selected: Strategy) -> Field {
+/// A choice among the recommendation strategies, each shown with its description.
+fn strategy_select(name: &str, label: &str, all: &[StrategyView], selected: &str) -> Field {
     Field::Select(Select {
         name: name.into(),
         label: label.into(),
-        options: Strategy::ALL
-            .iter()
-            .map(|s| (s.as_str().to_string(), v.t(&format!("exp.strategy.{}", s.as_str())).to_string()))
-            .collect(),
-        selected: selected.as_str().into(),
+        options: all.iter().map(|s| (s.name.clone(), format!("{} — {}", s.name, s.config.description))).collect(),
+        selected: selected.into(),
     })
 }
 
@@ -64,8 +62,8 @@ fn metric_select(v: &Viewer, name: &str, label: &str, selected: MetricKey, with_
 }
 
 pub async fn list(State(s): State<AppState>, v: Viewer) -> Response {
-    let all = match experiments::list(&s.platform).await {
-        Ok(l) => l,
+    let (all, strategies) = match tokio::try_join!(experiments::list(&s.platform), strategies::list(&s.platform)) {
+        Ok(both) => both,
         Err(e) => return failed(&v, e),
     };
     let mut table = Table::new(
@@ -95,7 +93,7 @@ pub async fn list(State(s): State<AppState>, v: Viewer) -> Response {
     }
     let mut page = v.page(v.t("nav.experiments")).subtitle(v.t("exp.subtitle"));
     if v.can(Permission::Write(Area::Experiments)) {
-        page = page.card(Card::new(v.t("exp.new"), Width::Full).block(Block::Form(new_form(&v))));
+        page = page.card(Card::new(v.t("exp.new"), Width::Full).block(Block::Form(new_form(&v, &strategies))));
     }
     page.card(Card::new(v.t("nav.experiments"), Width::Full).block(Block::Table(table))).into_response()
 }
@@ -109,7 +107,7 @@ fn surface_name(s: Surface) -> &'static str {
 }
 
 /// The form for the common case: two recommendation strategies against each other.
-fn new_form(v: &Viewer) -> Form {
+fn new_form(v: &Viewer, strategies: &[StrategyView]) -> Form {
     let text = |name: &str, label: &str, value: &str| Field::Text {
         name: name.into(),
         label: v.t(label).into(),
@@ -121,8 +119,8 @@ fn new_form(v: &Viewer) -> Form {
         fields: vec![
             text("key", "exp.key", ""),
             text("name", "common.name", ""),
-            strategy_select(v, "control", v.t("exp.control_strategy"), Strategy::Popular),
-            strategy_select(v, "treatment", v.t("exp.treatment_strategy"), Strategy::ItemKnn),
+            strategy_select("control", v.t("exp.control_strategy"), strategies, "item_knn"),
+            strategy_select("treatment", v.t("exp.treatment_strategy"), strategies, strategies::DEFAULT),
             text("treatment_share", "exp.treatment_share", "50"),
             text("coverage", "exp.coverage_percent", "100"),
             metric_select(v, "primary", v.t("exp.primary_metric"), MetricKey::ClickThrough, false),
@@ -262,7 +260,8 @@ pub async fn simulate(
         return v.error_page(StatusCode::UNPROCESSABLE_ENTITY, v.t("exp.simulate_limit"));
     }
     let plan = TrafficPlan {
-        experiment: key.clone(),
+        experiment: Some(key.clone()),
+        strategy: None,
         customers: f.customers,
         days: f.days,
         visits_per_customer: 3.0,
@@ -574,7 +573,6 @@ mod tests {
                 .map(|s| format!("exp.surface.{}", surface_name(s))),
         );
         keys.extend(MetricKey::ALL.map(|m| format!("exp.metric.{}", m.as_str())));
-        keys.extend(Strategy::ALL.map(|s| format!("exp.strategy.{}", s.as_str())));
         keys.extend(
             [Analysis::Sequential, Analysis::FixedHorizon, Analysis::Bayesian]
                 .map(|a| format!("exp.analysis.{}", analysis_name(a))),

@@ -8,6 +8,7 @@ mod browse;
 mod experiments;
 mod i18n;
 mod overview;
+mod recommendations;
 pub mod view;
 
 use axum::extract::{FromRequestParts, Path};
@@ -51,6 +52,11 @@ pub fn routes() -> Routes {
         .get("/console/experiments/{key}", Needs(Read(Experiments)), experiments::detail)
         .post("/console/experiments/{key}/changes", Needs(Write(Experiments)), experiments::change)
         .post("/console/experiments/{key}/simulate", Needs(Write(Experiments)), experiments::simulate)
+        .get("/console/recommendations", Needs(Read(Recommendations)), recommendations::page)
+        .post("/console/recommendations/refit", Needs(Write(Recommendations)), recommendations::refit)
+        .get("/console/recommendations/strategies/new", Needs(Write(Recommendations)), recommendations::new_strategy)
+        .get("/console/recommendations/strategies/{name}", Needs(Read(Recommendations)), recommendations::editor)
+        .post("/console/recommendations/strategies/{name}", Needs(Write(Recommendations)), recommendations::save)
         .get("/console/users", Needs(ManageAccess), admin::users)
         .post("/console/users", Needs(ManageAccess), admin::add_user)
         .post("/console/users/{name}/role", Needs(ManageAccess), admin::set_role)
@@ -106,6 +112,12 @@ const NAV: &[(&str, &str, &str, Access)] = &[
     ("nav.section.business", "nav.stores", "/console/stores", Access::Needs(Permission::Read(Area::Catalog))),
     ("nav.section.business", "nav.inventory", "/console/inventory", Access::Needs(Permission::Read(Area::Inventory))),
     ("nav.section.business", "nav.suppliers", "/console/suppliers", Access::Needs(Permission::Read(Area::Supply))),
+    (
+        "nav.section.growth",
+        "nav.recommendations",
+        "/console/recommendations",
+        Access::Needs(Permission::Read(Area::Recommendations)),
+    ),
     (
         "nav.section.growth",
         "nav.experiments",

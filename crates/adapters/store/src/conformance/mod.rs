@@ -4,6 +4,7 @@
 
 mod access;
 mod experiments;
+mod recommendations;
 mod reports;
 
 use std::collections::BTreeMap;
@@ -114,6 +115,7 @@ pub async fn run_all(store: &dyn Store) {
     log_indexes_suspend_and_restore(store).await;
     access::run(store).await;
     experiments::run(store).await;
+    recommendations::run(store).await;
     reports::run(store).await;
 }
 
