@@ -425,6 +425,7 @@ async fn browse_every_page(b: &Browser) {
         "nav.stores",
         "nav.inventory",
         "nav.suppliers",
+        "nav.recommendations",
         "nav.experiments",
         "nav.users",
         "nav.keys",
@@ -612,6 +613,40 @@ async fn ab_test_round_trip(b: &Browser) {
     b.assert_clean_log(&[]).await;
 }
 
+/// After the A/B test's traffic: live metrics per strategy with the CTR chart,
+/// one customer's list with the reason for every item, and a strategy's editor.
+async fn recommendations_explained(b: &Browser) {
+    b.click_to("a.nav-item[data-nav=\"nav.customers\"]", "/console/customers").await;
+    let href = href_of(b, "main table tbody tr td a[href^=\"/console/customers/\"]").await;
+    let customer = href.trim_start_matches("/console/customers/").to_string();
+    b.click_to("a.nav-item[data-nav=\"nav.recommendations\"]", "/console/recommendations").await;
+    check_page(b, "/console/recommendations", 1, true).await;
+    b.type_into("form[action=\"/console/recommendations\"] input[name=customer]", &customer).await;
+    let preview = format!("/console/recommendations?customer={customer}&strategy=blend");
+    b.click_to("form[action=\"/console/recommendations\"] button[type=submit]", &preview).await;
+    let reasons = b
+        .js(
+            "const form = document.querySelector('form[action=\"/console/recommendations\"]');
+             const table = form.closest('section').querySelector('table');
+             return table ? [...table.querySelectorAll('tbody tr')].map(r => r.lastElementChild.textContent.trim()) : [];",
+            json!([]),
+        )
+        .await;
+    let reasons = reasons.as_array().cloned().unwrap_or_default();
+    b.ensure(!reasons.is_empty(), format!("the preview lists {customer}'s recommendations")).await;
+    b.ensure(
+        reasons.iter().all(|r| r.as_str().is_some_and(|r| !r.is_empty())),
+        format!("every item says why: {reasons:?}"),
+    )
+    .await;
+    b.screenshot("recommendations").await;
+    b.click_to("a[href=\"/console/recommendations/strategies/blend\"]", "/console/recommendations/strategies/blend")
+        .await;
+    let weight = b.js("return document.querySelector('input[name=\"weight.item_knn\"]')?.value", json!([])).await;
+    b.ensure(weight == json!("1"), format!("the editor shows the blend's item-kNN weight: {weight}")).await;
+    b.assert_clean_log(&[]).await;
+}
+
 /// Back after an htmx navigation redraws the previous page's charts, and the
 /// sidebar's API docs link loads the docs page whole, with its own styles.
 async fn back_and_docs(b: &Browser) {
@@ -703,6 +738,7 @@ async fn the_console_works_in_a_real_browser() {
     switch_language(&b).await;
     back_and_docs(&b).await;
     ab_test_round_trip(&b).await;
+    recommendations_explained(&b).await;
     api_key_round_trip(&b, site).await;
     agent_is_refused(&b, site).await;
     b.cmd("DELETE", "", None).await;

@@ -54,7 +54,9 @@ impl Default for AlsConfig {
 /// regularization hardly does (0.0365 to 0.0370 at alpha 80). On the test items the defaults give
 /// HR@10 0.0505, NDCG@10 0.0251, HR@20 0.0787 (item-kNN: 0.0766, 0.0469, 0.1040), from
 /// `cargo run --release -p retail-recommend --example als_vs_implicit -- Beauty.txt --tune`.
-/// Fitting takes about half the time of `implicit` on one thread; `bench/als-vs-implicit.sh` measures both.
+/// Fitting Beauty with the defaults took 0.94 s on one thread against 3.19 s for `implicit` 0.7.3 with
+/// the same parameters and confidence (best of three runs of `bench/als-vs-implicit.sh` on a shared
+/// 2-core machine; CPU time 0.93 s against 2.72 s), at the same quality (implicit: HR@10 0.0495).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Als {
     config: AlsConfig,

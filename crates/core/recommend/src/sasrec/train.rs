@@ -42,7 +42,6 @@ pub struct SasRecTraining<'a> {
     dropout: Dropout,
     grad: Network,
     optimiser: Adam,
-    epochs_done: usize,
 }
 
 impl<'a> SasRecTraining<'a> {
@@ -71,7 +70,6 @@ impl<'a> SasRecTraining<'a> {
             grad: network.zeros_like(),
             optimiser: Adam::new(&network),
             model: SasRec { config, network, fallback: popularity::fallback_scores(train, n_items) },
-            epochs_done: 0,
         }
     }
 
@@ -110,12 +108,7 @@ impl<'a> SasRecTraining<'a> {
             loss_sum += loss;
             positions += targets.len();
         }
-        self.epochs_done += 1;
         if positions == 0 { 0.0 } else { (loss_sum / positions as f64) as f32 }
-    }
-
-    pub fn epochs_done(&self) -> usize {
-        self.epochs_done
     }
 
     /// The model as trained so far.
