@@ -12,7 +12,7 @@
 use std::time::Instant;
 
 use retail_recommend::{
-    Als, AlsConfig, Bpr, BprConfig, DEFAULT_CUTOFFS, Evaluation, Format, Interactions, LeaveOneOut, Recommender, Target,
+    Als, AlsConfig, Bpr, BprConfig, DEFAULT_CUTOFFS, Format, Interactions, LeaveOneOut, Recommender, Target,
 };
 
 const USAGE: &str = "usage: als_vs_implicit PATH [--factors N] [--iterations N] [--regularization R] [--alpha A] \
@@ -80,21 +80,12 @@ fn cpu_seconds() -> f64 {
 }
 
 /// `"users": …, "hr@10": …, "ndcg@10": …, "hr@20": …, "ndcg@20": …`
-fn json_metrics(evaluation: &Evaluation) -> String {
+fn json_metrics(evaluation: &retail_recommend::Evaluation) -> String {
     let mut fields = vec![format!("\"users\": {}", evaluation.users)];
     for cutoff in &evaluation.cutoffs {
         fields.push(format!("\"hr@{k}\": {:.4}, \"ndcg@{k}\": {:.4}", cutoff.hit_rate, cutoff.ndcg, k = cutoff.k));
     }
     fields.join(", ")
-}
-
-fn summary(evaluation: &Evaluation) -> String {
-    let metrics: Vec<String> = evaluation
-        .cutoffs
-        .iter()
-        .map(|c| format!("HR@{k} {:.4} NDCG@{k} {:.4}", c.hit_rate, c.ndcg, k = c.k))
-        .collect();
-    metrics.join("  ")
 }
 
 /// Grid search for both models on the validation items, then the chosen configurations on the test items.
@@ -128,7 +119,7 @@ fn tune_and_test(split: &LeaveOneOut) {
     {
         model.fit(split.train(), split.n_items());
         let test = split.evaluate(model.as_ref(), Target::Test, &DEFAULT_CUTOFFS, &mut |_, _| {});
-        println!("{name} test {}", summary(&test));
+        println!("{name} test {}", test);
     }
 }
 
@@ -145,7 +136,7 @@ fn best_on_validation<C: Copy + std::fmt::Debug>(
         candidate.fit(split.train(), split.n_items());
         let fit_s = started.elapsed().as_secs_f64();
         let validation = split.evaluate(candidate.as_ref(), Target::Validation, &DEFAULT_CUTOFFS, &mut |_, _| {});
-        println!("validation {}  fit {fit_s:.2}s  {config:?}", summary(&validation));
+        println!("validation {}  fit {fit_s:.2}s  {config:?}", validation);
         let ndcg = validation.at(10).map_or(0.0, |cutoff| cutoff.ndcg);
         if ndcg > best.0 {
             best = (ndcg, *config);

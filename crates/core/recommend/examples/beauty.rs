@@ -8,8 +8,8 @@
 use std::time::Instant;
 
 use retail_recommend::{
-    DEFAULT_CUTOFFS, Evaluation, Format, Interactions, ItemKnn, ItemKnnConfig, LeaveOneOut, Popularity,
-    PopularityConfig, Recommender, Similarity, Target,
+    DEFAULT_CUTOFFS, Format, Interactions, ItemKnn, ItemKnnConfig, LeaveOneOut, Popularity, PopularityConfig,
+    Recommender, Similarity, Target,
 };
 
 const USAGE: &str = "usage: beauty PATH [--tune] [--similarity cosine|jaccard|lift]";
@@ -46,7 +46,7 @@ fn measure(name: &str, model: &mut dyn Recommender, split: &LeaveOneOut) {
     let started = Instant::now();
     let test = split.evaluate(model, Target::Test, &DEFAULT_CUTOFFS, &mut |_, _| {});
     let eval_s = started.elapsed().as_secs_f64();
-    println!("{name:<10} test {}  fit {fit_s:.3}s  eval {eval_s:.3}s  users {}", summary(&test), test.users);
+    println!("{name:<10} test {}  fit {fit_s:.3}s  eval {eval_s:.3}s  users {}", test, test.users);
 }
 
 /// Grid search on the validation items; returns the configuration with the best NDCG@10.
@@ -68,7 +68,7 @@ fn tune_item_knn(split: &LeaveOneOut, similarity: Similarity) -> ItemKnnConfig {
                         let mut model = ItemKnn::new(config);
                         model.fit(split.train(), split.n_items());
                         let validation = split.evaluate(&model, Target::Validation, &DEFAULT_CUTOFFS, &mut |_, _| {});
-                        println!("validation {}  {config:?}", summary(&validation));
+                        println!("validation {}  {config:?}", validation);
                         let ndcg = validation.at(10).map_or(0.0, |cutoff| cutoff.ndcg);
                         if ndcg > best.0 {
                             best = (ndcg, config);
@@ -80,13 +80,4 @@ fn tune_item_knn(split: &LeaveOneOut, similarity: Similarity) -> ItemKnnConfig {
     }
     println!("chosen on validation: {:?}", best.1);
     best.1
-}
-
-fn summary(evaluation: &Evaluation) -> String {
-    let metrics: Vec<String> = evaluation
-        .cutoffs
-        .iter()
-        .map(|c| format!("HR@{k} {:.4} NDCG@{k} {:.4}", c.hit_rate, c.ndcg, k = c.k))
-        .collect();
-    metrics.join("  ")
 }

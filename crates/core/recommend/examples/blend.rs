@@ -20,9 +20,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 use retail_recommend::{
     Als, AlsConfig, Blend, BlendedRecommender, Bpr, BprConfig, ContentConfig, ContentSimilarity, DEFAULT_CUTOFFS,
-    Evaluation, Format, Interactions, ItemAttributes, ItemId, ItemKnn, ItemKnnConfig, LeaveOneOut, Normalisation,
-    Popularity, PopularityConfig, Recommender, SasRec, SasRecConfig, ScoredItem, SourceWeight, Target,
-    parse_attribute_lists,
+    Format, Interactions, ItemAttributes, ItemId, ItemKnn, ItemKnnConfig, LeaveOneOut, Normalisation, Popularity,
+    PopularityConfig, Recommender, SasRec, SasRecConfig, ScoredItem, SourceWeight, Target, parse_attribute_lists,
 };
 
 const USAGE: &str = "usage: blend SEQUENCES [--with als,bpr,sasrec,content] [--attributes ATTRIBUTES]";
@@ -120,7 +119,7 @@ fn tune(names: &[&str], sources: &[Source], split: &LeaveOneOut) -> Blend {
     let mut validate = |blend: &Blend| {
         model.set_blend(blend.clone());
         let validation = split.evaluate(&model, Target::Validation, &DEFAULT_CUTOFFS, &mut |_, _| {});
-        println!("validation {}  {:?} {}", summary(&validation), blend.normalisation, weights(blend));
+        println!("validation {}  {:?} {}", validation, blend.normalisation, weights(blend));
         validation.at(10).map_or(0.0, |cutoff| cutoff.ndcg)
     };
     let mut best = (f64::NEG_INFINITY, start.clone());
@@ -186,20 +185,11 @@ fn report(name: &str, model: &dyn Recommender, split: &LeaveOneOut, note: &str) 
     let started = Instant::now();
     let test = split.evaluate(model, Target::Test, &DEFAULT_CUTOFFS, &mut |_, _| {});
     let eval_s = started.elapsed().as_secs_f64();
-    println!("{name:<10} test {}  {note} eval {eval_s:.1}s  users {}", summary(&test), test.users);
+    println!("{name:<10} test {}  {note} eval {eval_s:.1}s  users {}", test, test.users);
 }
 
 fn weights(blend: &Blend) -> String {
     let weights: Vec<String> =
         blend.sources.iter().map(|source| format!("{} {}", source.name, source.weight)).collect();
     weights.join(", ")
-}
-
-fn summary(evaluation: &Evaluation) -> String {
-    let metrics: Vec<String> = evaluation
-        .cutoffs
-        .iter()
-        .map(|c| format!("HR@{k} {:.4} NDCG@{k} {:.4}", c.hit_rate, c.ndcg, k = c.k))
-        .collect();
-    metrics.join("  ")
 }

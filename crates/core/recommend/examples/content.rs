@@ -8,8 +8,8 @@
 //! items; otherwise the defaults are measured.
 
 use retail_recommend::{
-    ContentConfig, ContentSimilarity, DEFAULT_CUTOFFS, Evaluation, Format, Interactions, ItemAttributes, LeaveOneOut,
-    Recommender, Target, parse_attribute_lists,
+    ContentConfig, ContentSimilarity, DEFAULT_CUTOFFS, Format, Interactions, ItemAttributes, LeaveOneOut, Recommender,
+    Target, parse_attribute_lists,
 };
 
 const USAGE: &str = "usage: content SEQUENCES ATTRIBUTES [--tune]";
@@ -41,7 +41,7 @@ fn main() {
     let config = if tune { tune_content(&split, &catalogue) } else { ContentConfig::default() };
     let model = fitted(config, &split, &catalogue);
     let test = split.evaluate(&model, Target::Test, &DEFAULT_CUTOFFS, &mut |_, _| {});
-    println!("content test {}  users {}  {config:?}", summary(&test), test.users);
+    println!("content test {}  users {}  {config:?}", test, test.users);
 }
 
 fn fitted(config: ContentConfig, split: &LeaveOneOut, catalogue: &[ItemAttributes]) -> ContentSimilarity {
@@ -58,7 +58,7 @@ fn tune_content(split: &LeaveOneOut, catalogue: &[ItemAttributes]) -> ContentCon
             let config = ContentConfig { history_half_life, popularity_weight, ..ContentConfig::default() };
             let model = fitted(config, split, catalogue);
             let validation = split.evaluate(&model, Target::Validation, &DEFAULT_CUTOFFS, &mut |_, _| {});
-            println!("validation {}  {config:?}", summary(&validation));
+            println!("validation {}  {config:?}", validation);
             let ndcg = validation.at(10).map_or(0.0, |cutoff| cutoff.ndcg);
             if ndcg > best.0 {
                 best = (ndcg, config);
@@ -67,13 +67,4 @@ fn tune_content(split: &LeaveOneOut, catalogue: &[ItemAttributes]) -> ContentCon
     }
     println!("chosen on validation: {:?}", best.1);
     best.1
-}
-
-fn summary(evaluation: &Evaluation) -> String {
-    let metrics: Vec<String> = evaluation
-        .cutoffs
-        .iter()
-        .map(|c| format!("HR@{k} {:.4} NDCG@{k} {:.4}", c.hit_rate, c.ndcg, k = c.k))
-        .collect();
-    metrics.join("  ")
 }

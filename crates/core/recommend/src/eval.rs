@@ -57,6 +57,17 @@ pub struct Evaluation {
     pub cutoffs: Vec<Cutoff>,
 }
 
+/// `HR@10 0.0766 NDCG@10 0.0469  HR@20 …`, for progress lines and examples.
+impl std::fmt::Display for Evaluation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, c) in self.cutoffs.iter().enumerate() {
+            let gap = if i == 0 { "" } else { "  " };
+            write!(f, "{gap}HR@{k} {:.4} NDCG@{k} {:.4}", c.hit_rate, c.ndcg, k = c.k)?;
+        }
+        Ok(())
+    }
+}
+
 impl Evaluation {
     pub fn at(&self, k: usize) -> Option<&Cutoff> {
         self.cutoffs.iter().find(|cutoff| cutoff.k == k)
