@@ -31,6 +31,14 @@ fn take_list(p: &mut HashMap<String, String>, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A query with nothing but the list length `k` (default 10).
+fn only_k(raw: Option<String>) -> ApiResult<usize> {
+    let mut p = params(raw)?;
+    let k = take_number(&mut p, "k", 10)?;
+    reject_leftovers(p, "k")?;
+    Ok(k)
+}
+
 /// Parameters named `attr.NAME` are unit attributes for experiment targeting.
 fn take_attributes(p: &mut HashMap<String, String>) -> Vec<(String, String)> {
     let names: Vec<String> = p.keys().filter(|k| k.starts_with("attr.")).cloned().collect();
@@ -61,10 +69,7 @@ pub async fn related(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let mut p = params(raw)?;
-    let k = take_number(&mut p, "k", 10)?;
-    reject_leftovers(p, "k")?;
-    let items: Vec<Scored> = recommend::related(&s.platform, &id, k).await?;
+    let items: Vec<Scored> = recommend::related(&s.platform, &id, only_k(raw)?).await?;
     Ok(Json(serde_json::json!({ "product_id": id, "items": items })))
 }
 
@@ -74,10 +79,7 @@ pub async fn product_bundles(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let mut p = params(raw)?;
-    let k = take_number(&mut p, "k", 10)?;
-    reject_leftovers(p, "k")?;
-    let items = recommend::bundles(&s.platform, std::slice::from_ref(&id), k).await?;
+    let items = recommend::bundles(&s.platform, std::slice::from_ref(&id), only_k(raw)?).await?;
     Ok(Json(serde_json::json!({ "cart": [id], "items": items })))
 }
 
