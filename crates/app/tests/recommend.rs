@@ -135,18 +135,8 @@ async fn recommendations_are_personal_in_stock_explained_and_live() {
     assert_eq!(not_found(recommend::bundles(&p, &["nope".to_string()], 5).await.unwrap_err()), "product");
 
     // A store with nothing in stock: an empty list that says why, not an error.
-    let empty_store = Location {
-        external_id: "S-EMPTY".into(),
-        kind: LocationKind::Store,
-        name: Text::new("空店", "Empty store"),
-        address: Text::default(),
-        city: "上海".into(),
-        lat: 31.2,
-        lon: 121.4,
-        timezone: "Asia/Shanghai".into(),
-        area_m2: None,
-        active: true,
-    };
+    let empty_store =
+        Location { name: Text::new("空店", "Empty store"), ..retail_store::conformance::location("S-EMPTY") };
     service::upsert(&p, &[empty_store]).await.unwrap();
     let at_empty = RecommendationRequest { store: Some("S-EMPTY".into()), ..request(Some(&customer), None, 5) };
     let nothing = recommend::recommend(&p, &at_empty, Utc::now()).await.unwrap();

@@ -336,9 +336,7 @@ impl Models {
                 Source::Bundles => {
                     self.bundles.for_item(h, DEPTH).iter().find(|r| r.item == item).map_or(0.0, |r| r.lift)
                 }
-                Source::Content => {
-                    self.content.similar(h, DEPTH).iter().find(|s| s.item == item).map_or(0.0, |s| s.score)
-                }
+                Source::Content => self.content.similarity(h, item),
                 _ => 0.0,
             }
         };
