@@ -207,6 +207,21 @@ async fn recommendations_are_personal_in_stock_explained_and_live() {
         assert_eq!(m.total.ctr, Some(m.total.clicks as f64 / m.total.impressions as f64));
         assert_eq!(m.days.iter().map(|(_, d)| d.impressions).sum::<u64>(), m.total.impressions);
     }
+
+    // The next version learns from those impressions: every strategy's layout of sources sees each
+    // logged impression with what followed it.
+    let logged = p.store.impression_outcomes(0, 1_000_000).await.unwrap().len();
+    let trained = recommend::refit(&p).await.unwrap();
+    let ranking = &trained.report.ranking;
+    let mut covered: Vec<&str> = ranking.iter().flat_map(|r| r.strategies.iter().map(String::as_str)).collect();
+    covered.sort_unstable();
+    assert_eq!(covered, ["blend", "item_knn", "one-category", "popular"], "{ranking:?}");
+    for r in ranking {
+        assert_eq!(r.impressions, logged, "{r:?}");
+        assert!(r.clicks > 0 && r.clicks <= r.impressions, "{r:?}");
+        assert!(r.blend_click_auc.is_some(), "held-out impressions hold clicks and misses: {r:?}");
+        assert_eq!(r.click_model, r.click_auc.zip(r.blend_click_auc).is_some_and(|(m, b)| m > b), "{r:?}");
+    }
 }
 
 /// A product with co-occurrence neighbours, so a view of it has something to say.

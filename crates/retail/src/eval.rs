@@ -179,7 +179,7 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
                             .sequences()
                             .flat_map(|s| s.iter().map(|&item| Event { item, age_days: 0.0, weight: 1.0, store: None }))
                             .collect(),
-                        baskets: Vec::new(),
+                        ..TrainingSet::default()
                     };
                     let options = TrainingOptions { sequence_epochs: epochs, evaluation_users: 0 };
                     let (models, _) = Models::fit(&set, options, &[], &mut |step| show(step, 0, 1));

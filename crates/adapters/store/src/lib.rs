@@ -28,7 +28,7 @@ pub use experiments::{
     BehaviourWindow, EventUnit, ExperimentRecord, ExperimentStore, ExposureRow, ExposureWrite, UnitBehaviour,
 };
 pub use migrate::{Migration, migrations};
-pub use recommendations::{ModelVersionRecord, RecommendationStore, StrategyDay, StrategyRecord};
+pub use recommendations::{ImpressionOutcome, ModelVersionRecord, RecommendationStore, StrategyDay, StrategyRecord};
 pub use reports::{
     CategorySales, DateRange, DaySales, LOW_COVER_DAYS, LocationSales, OVER_COVER_DAYS, OrderSummary, ProductSales,
     ReportStore, SALES_RATE_DAYS, StockAlertKind, StockCover,

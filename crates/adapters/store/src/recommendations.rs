@@ -43,6 +43,20 @@ pub struct StrategyDay {
     pub value_minor: i64,
 }
 
+/// One product shown on one recommendation list, and what the shopper did with it from that list:
+/// a logged impression joined with the clicks and purchases attributed to the same request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImpressionOutcome {
+    pub request_id: String,
+    pub strategy: String,
+    pub customer_id: Option<String>,
+    pub session_id: Option<String>,
+    pub product_id: String,
+    pub shown_at_ms: i64,
+    pub clicked: bool,
+    pub purchased: bool,
+}
+
 /// Storage for recommendations; part of [`crate::Store`].
 #[async_trait]
 pub trait RecommendationStore: Send + Sync {
@@ -73,6 +87,10 @@ pub trait RecommendationStore: Send + Sync {
 
     /// Events carrying a strategy since `since_ms`, counted per strategy, UTC day and kind.
     async fn strategy_metrics(&self, since_ms: i64) -> Result<Vec<StrategyDay>, StoreError>;
+
+    /// The latest `limit` impressions since `since_ms` (newest first) with whether the product was
+    /// clicked or bought under the same request: what the click and conversion models learn from.
+    async fn impression_outcomes(&self, since_ms: i64, limit: u32) -> Result<Vec<ImpressionOutcome>, StoreError>;
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -221,6 +239,37 @@ impl RecommendationStore for SqlStore {
                     kind: row.try_get("kind")?,
                     events: row.try_get::<i64, _>("events")?.max(0) as u64,
                     value_minor: row.try_get("value_minor")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn impression_outcomes(&self, since_ms: i64, limit: u32) -> Result<Vec<ImpressionOutcome>, StoreError> {
+        // One group per (request, product); a group without an impression (a click on a list whose
+        // impression was never logged) teaches nothing about what was shown and is left out.
+        let sql = self.sql(
+            "SELECT request_id, product_id, MIN(strategy) AS strategy, MIN(customer_id) AS customer_id, \
+             MIN(session_id) AS session_id, \
+             MIN(CASE WHEN kind = 'impression' THEN occurred_at END) AS shown_at, \
+             CAST(MAX(CASE WHEN kind = 'click' THEN 1 ELSE 0 END) AS BIGINT) AS clicked, \
+             CAST(MAX(CASE WHEN kind = 'purchase' THEN 1 ELSE 0 END) AS BIGINT) AS purchased \
+             FROM events WHERE strategy IS NOT NULL AND request_id IS NOT NULL AND product_id IS NOT NULL \
+             AND occurred_at >= $1 AND kind IN ('impression', 'click', 'purchase') \
+             GROUP BY request_id, product_id HAVING MIN(CASE WHEN kind = 'impression' THEN occurred_at END) IS NOT NULL \
+             ORDER BY shown_at DESC, request_id, product_id LIMIT $2",
+        );
+        let rows = sqlx::query(&sql).bind(since_ms).bind(i64::from(limit)).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ImpressionOutcome {
+                    request_id: row.try_get("request_id")?,
+                    strategy: row.try_get("strategy")?,
+                    customer_id: row.try_get("customer_id")?,
+                    session_id: row.try_get("session_id")?,
+                    product_id: row.try_get("product_id")?,
+                    shown_at_ms: row.try_get("shown_at")?,
+                    clicked: row.try_get::<i64, _>("clicked")? == 1,
+                    purchased: row.try_get::<i64, _>("purchased")? == 1,
                 })
             })
             .collect()

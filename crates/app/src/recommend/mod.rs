@@ -17,10 +17,12 @@ use chrono::{DateTime, Utc};
 use retail_domain::{Category, EntityKind, EventKind, Location, LocationKind, Product, ProductStatus, Text};
 use retail_recommend::rank::Rules;
 use retail_recommend::{Event as DatedEvent, ItemAttributes, ItemId};
-use retail_store::{DocQuery, EventUnit, Interaction, ModelVersionRecord};
+use retail_store::{DocQuery, EventUnit, ImpressionOutcome, Interaction, ModelVersionRecord};
 use serde::{Deserialize, Serialize};
 
-pub use models::{Context, FitReport, Models, Quality, TrainingOptions, TrainingSet};
+pub use models::{
+    Context, FitReport, Models, Outcome, Quality, RankingQuality, ShownList, TrainingOptions, TrainingSet,
+};
 
 use crate::experiments::{self, Served};
 use crate::platform::Platform;
@@ -35,6 +37,8 @@ const HISTORY_KINDS: [EventKind; 4] = [EventKind::View, EventKind::Click, EventK
 const TRAINING_DAYS: u32 = 90;
 /// How many of a shopper's latest interactions personalise their list.
 const HISTORY_LEN: u32 = 30;
+/// Latest logged impressions the click and conversion models learn from.
+const RANKING_IMPRESSIONS: u32 = 200_000;
 /// Largest list one request may ask for.
 pub const MAX_ITEMS: usize = 100;
 /// Shoppers whose held-out item measures each trained version.
@@ -169,6 +173,7 @@ fn training_set(
     for p in &products {
         let category = category_index.id(&p.category_id);
         set.item_category.push(category);
+        set.prices.push((p.price.amount_minor > 0).then_some(p.price.amount_minor as f32));
         set.attributes.push(ItemAttributes {
             category: Some(category),
             brand: (!p.brand.is_empty()).then(|| brands.id(&p.brand)),
@@ -239,12 +244,46 @@ fn training_set(
     (catalogue, set)
 }
 
+/// The logged lists, oldest first, each with the history its shopper had when it was shown (their
+/// interactions before it, from `interactions`, which come ordered by customer and time). Items and
+/// shoppers the catalogue does not know are left out; a session-only shopper has no history here.
+fn shown_lists(catalogue: &Catalogue, interactions: &[Interaction], outcomes: &[ImpressionOutcome]) -> Vec<ShownList> {
+    let mut by_customer: HashMap<&str, Vec<(i64, ItemId)>> = HashMap::new();
+    for i in interactions {
+        if let Some(item) = catalogue.item(&i.product_id) {
+            by_customer.entry(i.customer_id.as_str()).or_default().push((i.occurred_at_ms, item));
+        }
+    }
+    let mut lists: Vec<(i64, ShownList)> = Vec::new();
+    let mut request: Option<&str> = None;
+    // Outcomes come newest first, grouped by request.
+    for o in outcomes {
+        let Some(item) = catalogue.item(&o.product_id) else { continue };
+        if request != Some(o.request_id.as_str()) {
+            request = Some(&o.request_id);
+            let before = o
+                .customer_id
+                .as_deref()
+                .and_then(|c| by_customer.get(c))
+                .map_or(&[][..], |events| &events[..events.partition_point(|&(at, _)| at < o.shown_at_ms)]);
+            let recent = &before[before.len().saturating_sub(HISTORY_LEN as usize)..];
+            let history = recent.iter().map(|&(_, item)| item).collect();
+            lists.push((o.shown_at_ms, ShownList { history, items: Vec::new() }));
+        }
+        let (_, list) = lists.last_mut().expect("pushed above");
+        list.items.push(Outcome { item, clicked: o.clicked, purchased: o.purchased });
+    }
+    lists.sort_by_key(|(at, _)| *at);
+    lists.into_iter().map(|(_, list)| list).collect()
+}
+
 /// Trains the models on the last [`TRAINING_DAYS`] days of data, records the version and swaps it in.
 pub async fn refit(p: &Platform) -> ServiceResult<Arc<Trained>> {
     let _one_at_a_time = p.models.fitting.lock().await;
     let range = crate::reports::last_days_of_data(p, TRAINING_DAYS).await?;
     let since = range.from.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_millis();
     let interactions = p.store.customer_interactions(since, &TRAINING_KINDS).await?;
+    let outcomes = p.store.impression_outcomes(since, RANKING_IMPRESSIONS).await?;
     let products: Vec<Product> = all_docs(p, EntityKind::Product).await?;
     let categories: Vec<Category> = all_docs(p, EntityKind::Category).await?;
     let locations: Vec<Location> = all_docs(p, EntityKind::Location).await?;
@@ -256,7 +295,8 @@ pub async fn refit(p: &Platform) -> ServiceResult<Arc<Trained>> {
     };
     let trained_at = Utc::now();
     let trained = tokio::task::spawn_blocking(move || {
-        let (catalogue, set) = training_set(products, &categories, &locations, &interactions);
+        let (catalogue, mut set) = training_set(products, &categories, &locations, &interactions);
+        set.shown = shown_lists(&catalogue, &interactions, &outcomes);
         let (models, report) =
             Models::fit(&set, options, &strategies, &mut |step| tracing::info!(step, "training recommenders"));
         let version = format!("m-{}", trained_at.format("%Y%m%d-%H%M%S-%3f"));

@@ -54,6 +54,7 @@ async fn recent_interactions_and_strategy_metrics(store: &dyn Store) {
     let shown = |id: &str, kind, customer: &str, product: &str, at: &str, strategy: &str, value: Option<i64>| {
         let mut e = event(id, kind, customer, product, at);
         e.session_id = Some(format!("s-{customer}"));
+        e.request_id = Some(format!("q-{customer}"));
         e.strategy = Some(strategy.into());
         e.value_minor = value;
         e
@@ -94,4 +95,29 @@ async fn recent_interactions_and_strategy_metrics(store: &dyn Store) {
         ],
         "events since the start, per strategy, UTC day and kind, with purchase value"
     );
+
+    // Each impression with what followed under its request: P02 was clicked and then bought (a day
+    // later, still attributed), P04 and P05 were only shown; the view of P03 was no impression.
+    let outcomes = store.impression_outcomes(since, 100).await.unwrap();
+    let ours: Vec<(&str, &str, &str, bool, bool)> = outcomes
+        .iter()
+        .filter(|o| o.request_id.starts_with("q-"))
+        .map(|o| (o.request_id.as_str(), o.product_id.as_str(), o.strategy.as_str(), o.clicked, o.purchased))
+        .collect();
+    assert_eq!(
+        ours,
+        [
+            ("q-RC2", "P04", "rec-b", false, false),
+            ("q-RC2", "P05", "rec-b", false, false),
+            ("q-RC1", "P02", "rec-a", true, true),
+        ],
+        "newest impression first, joined with its request's clicks and purchases"
+    );
+    let first = outcomes.iter().find(|o| o.request_id == "q-RC1").unwrap();
+    assert_eq!(first.shown_at_ms, ts("2027-01-01T10:00:00Z").timestamp_millis());
+    assert_eq!((first.customer_id.as_deref(), first.session_id.as_deref()), (Some("RC1"), Some("s-RC1")));
+    let latest = store.impression_outcomes(since, 1).await.unwrap();
+    assert_eq!(latest.len(), 1, "limited to the latest");
+    let later = ts("2027-01-02T00:00:00Z").timestamp_millis();
+    assert!(store.impression_outcomes(later, 100).await.unwrap().iter().all(|o| o.request_id != "q-RC1"));
 }

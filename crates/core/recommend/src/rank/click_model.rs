@@ -300,6 +300,30 @@ fn sigmoid(x: f64) -> f64 {
     if x >= 0.0 { 1.0 / (1.0 + (-x).exp()) } else { x.exp() / (1.0 + x.exp()) }
 }
 
+/// The area under the ROC curve of `scores` for `labels`: the chance that a random positive scores
+/// above a random negative, ties counting half. What decides whether a learnt model orders logged
+/// impressions better than the score it would replace. `None` without both a positive and a negative.
+pub fn auc(scored: &[(f32, bool)]) -> Option<f64> {
+    let positives = scored.iter().filter(|(_, label)| *label).count();
+    let negatives = scored.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    let mut sorted: Vec<(f32, bool)> = scored.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Mann-Whitney: sum of the positives' ranks (1-based, ties sharing their mean rank).
+    let mut rank_sum = 0.0;
+    let mut start = 0;
+    while start < sorted.len() {
+        let end = start + sorted[start..].iter().take_while(|(score, _)| *score == sorted[start].0).count();
+        let mean_rank = (start + 1 + end) as f64 / 2.0;
+        rank_sum += mean_rank * sorted[start..end].iter().filter(|(_, label)| *label).count() as f64;
+        start = end;
+    }
+    let positives = positives as f64;
+    Some((rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives as f64))
+}
+
 /// `ln(1 + e^x)` without overflow.
 fn softplus(x: f64) -> f64 {
     if x > 0.0 { x + (-x).exp().ln_1p() } else { x.exp().ln_1p() }
@@ -314,6 +338,18 @@ mod tests {
 
     fn example(features: &[(u32, f32)], label: bool) -> Example {
         Example { features: features.to_vec(), label, weight: 1.0 }
+    }
+
+    #[test]
+    fn auc_counts_ordered_pairs_and_ties_half() {
+        assert_eq!(auc(&[(0.9, true), (0.1, false)]), Some(1.0));
+        assert_eq!(auc(&[(0.1, true), (0.9, false)]), Some(0.0));
+        assert_eq!(auc(&[(0.5, true), (0.5, false)]), Some(0.5));
+        // Positives 0.8 and 0.4 against negatives 0.6, 0.4, 0.2: pairs won 3 + 1.5 of 6.
+        let mixed = [(0.8, true), (0.4, true), (0.6, false), (0.4, false), (0.2, false)];
+        assert_eq!(auc(&mixed), Some(4.5 / 6.0));
+        assert_eq!(auc(&[(0.3, true)]), None);
+        assert_eq!(auc(&[]), None);
     }
 
     fn exact() -> LogisticConfig {

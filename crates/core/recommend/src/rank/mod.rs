@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 pub use blend::{Blend, BlendedRecommender, Candidate, Normalisation, SourceScore, SourceWeight, top_n};
-pub use click_model::{Example, FitSummary, LogisticConfig, LogisticModel};
+pub use click_model::{Example, FitSummary, LogisticConfig, LogisticModel, auc};
 pub use diversity::{Diversity, Similarity};
 pub use features::{Catalogue, CategoryAffinity, CategoryId, FeatureHasher, ItemFacts, RankingFeatures};
 pub use rules::Rules;
