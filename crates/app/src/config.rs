@@ -41,6 +41,9 @@ pub struct Config {
     pub recommend_retrain_hours: u32,
     /// Training epochs of the sequence model (SASRec); 0 leaves it out.
     pub recommend_sequence_epochs: u32,
+    /// Most shoppers the sequence model trains on (an evenly spaced sample), which bounds its training
+    /// time on a large platform; 0 trains on every shopper.
+    pub recommend_sequence_shoppers: u32,
 }
 
 impl Default for Config {
@@ -63,6 +66,7 @@ impl Default for Config {
             rate_limit_per_ip_per_minute: 1200,
             recommend_retrain_hours: 24,
             recommend_sequence_epochs: 10,
+            recommend_sequence_shoppers: 200_000,
         }
     }
 }
@@ -168,6 +172,10 @@ impl Config {
         }
         if let Some(n) = num("RETAIL_RECOMMEND_SEQUENCE_EPOCHS")? {
             self.recommend_sequence_epochs = n.try_into().map_err(|_| too_big("RETAIL_RECOMMEND_SEQUENCE_EPOCHS"))?;
+        }
+        if let Some(n) = num("RETAIL_RECOMMEND_SEQUENCE_SHOPPERS")? {
+            self.recommend_sequence_shoppers =
+                n.try_into().map_err(|_| too_big("RETAIL_RECOMMEND_SEQUENCE_SHOPPERS"))?;
         }
         Ok(())
     }

@@ -181,7 +181,8 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
                             .collect(),
                         ..TrainingSet::default()
                     };
-                    let options = TrainingOptions { sequence_epochs: epochs, evaluation_users: 0 };
+                    let options =
+                        TrainingOptions { sequence_epochs: epochs, sequence_shoppers: 0, evaluation_users: 0 };
                     let (models, _) = Models::fit(&set, options, &[], &mut |step| show(step, 0, 1));
                     let train_s = started.elapsed().as_secs_f64();
                     show("evaluating", 0, 1);

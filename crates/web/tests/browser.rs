@@ -640,6 +640,23 @@ async fn recommendations_explained(b: &Browser) {
     )
     .await;
     b.screenshot("recommendations").await;
+    // The demo's legacy recommender logged impressions and clicks: the trained version says, per layout
+    // of sources, whether its learnt click model or the blend score ranks.
+    b.goto(&preview).await;
+    let ranks_by = b
+        .js(
+            "const form = document.querySelector('form[action=\"/console/recommendations/refit\"]');
+             const table = form ? form.closest('section').querySelectorAll('table')[1] : null;
+             return table ? [...table.querySelectorAll('tbody tr')].map(r => r.querySelector('td:last-child .badge')?.textContent.trim()) : [];",
+            json!([]),
+        )
+        .await;
+    let ranks_by = ranks_by.as_array().cloned().unwrap_or_default();
+    b.ensure(
+        !ranks_by.is_empty() && ranks_by.iter().all(|r| r.as_str().is_some_and(|r| !r.is_empty())),
+        format!("each layout of sources says what ranks it: {ranks_by:?}"),
+    )
+    .await;
     b.click_to("a[href=\"/console/recommendations/strategies/blend\"]", "/console/recommendations/strategies/blend")
         .await;
     let weight = b.js("return document.querySelector('input[name=\"weight.item_knn\"]')?.value", json!([])).await;

@@ -291,6 +291,7 @@ pub async fn refit(p: &Platform) -> ServiceResult<Arc<Trained>> {
         strategies::list(p).await?.into_iter().map(|s| (s.name, s.config)).collect();
     let options = TrainingOptions {
         sequence_epochs: p.config.recommend_sequence_epochs as usize,
+        sequence_shoppers: p.config.recommend_sequence_shoppers as usize,
         evaluation_users: EVALUATION_USERS,
     };
     let trained_at = Utc::now();

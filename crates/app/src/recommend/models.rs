@@ -75,6 +75,8 @@ pub struct Outcome {
 pub struct TrainingOptions {
     /// Epochs of the sequence model; 0 leaves it out.
     pub sequence_epochs: usize,
+    /// Most shoppers the sequence model trains on, evenly spaced; 0 for all.
+    pub sequence_shoppers: usize,
     /// Users evaluated after training (an evenly spaced sample); 0 skips the evaluation.
     pub evaluation_users: usize,
 }
@@ -238,9 +240,12 @@ impl Models {
         let mut sequential = None;
         if options.sequence_epochs > 0 {
             let config = SasRecConfig { epochs: options.sequence_epochs, ..SasRecConfig::default() };
+            let stride =
+                if options.sequence_shoppers == 0 { 1 } else { train.len().div_ceil(options.sequence_shoppers) };
+            let sample: Vec<&[ItemId]> = train.iter().step_by(stride.max(1)).copied().collect();
             timed("sequential", progress, &mut || {
                 let mut model = SasRec::new(config);
-                model.fit(train, set.n_items);
+                model.fit(&sample, set.n_items);
                 sequential = Some(model);
             });
         }
@@ -598,7 +603,7 @@ mod tests {
     }
 
     fn options() -> TrainingOptions {
-        TrainingOptions { sequence_epochs: 0, evaluation_users: 0 }
+        TrainingOptions { sequence_epochs: 0, sequence_shoppers: 0, evaluation_users: 0 }
     }
 
     #[test]

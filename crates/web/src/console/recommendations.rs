@@ -129,7 +129,9 @@ pub async fn page(State(s): State<AppState>, v: Viewer, Query(q): Query<HashMap<
             if m.serving { Cell::badge(v.t("rec.serving"), Tone::Good) } else { Cell::Empty },
         ]);
     }
-    let mut models_card = Card::new(v.t("rec.models"), Width::Full).block(Block::Table(version_table));
+    let mut models_card = Card::new(v.t("rec.models"), Width::Full)
+        .block(Block::Table(version_table))
+        .block(Block::Table(ranking_table(&v, &versions)));
     if writer {
         models_card = models_card.block(Block::Form(Form {
             action: "/console/recommendations/refit".into(),
@@ -148,6 +150,43 @@ pub async fn page(State(s): State<AppState>, v: Viewer, Query(q): Query<HashMap<
         .card(strategies_card)
         .card(models_card)
         .into_response()
+}
+
+/// The click models the serving version (else the newest) learnt from logged impressions: per layout of
+/// sources, how they ordered the held-out impressions against the blend score, and which one ranks.
+fn ranking_table(v: &Viewer, versions: &[recommend::ModelVersion]) -> Table {
+    let mut table = Table::new(
+        v.labels(&[
+            "rec.ranking_strategies",
+            "rec.impressions",
+            "rec.clicks",
+            "rec.click_auc",
+            "rec.blend_auc",
+            "rec.ranks_by",
+        ]),
+        v.t("rec.no_ranking"),
+    )
+    .numeric(&[1, 2, 3, 4]);
+    let shown = versions.iter().find(|m| m.serving).or(versions.first());
+    let layouts = shown.and_then(|m| m.report["ranking"].as_array().cloned()).unwrap_or_default();
+    let auc = |x: &serde_json::Value| x.as_f64().map_or_else(|| "—".into(), |x| format!("{x:.3}"));
+    for r in &layouts {
+        let names: Vec<&str> = r["strategies"].as_array().into_iter().flatten().filter_map(|s| s.as_str()).collect();
+        let learnt = r["click_model"].as_bool() == Some(true);
+        table.rows.push(vec![
+            Cell::text(names.join(", ")),
+            Cell::Number(grouped(r["impressions"].as_u64().unwrap_or(0))),
+            Cell::Number(grouped(r["clicks"].as_u64().unwrap_or(0))),
+            Cell::Number(auc(&r["click_auc"])),
+            Cell::Number(auc(&r["blend_click_auc"])),
+            if learnt {
+                Cell::badge(v.t("rec.ranks_by_model"), Tone::Good)
+            } else {
+                Cell::badge(v.t("rec.ranks_by_blend"), Tone::Plain)
+            },
+        ]);
+    }
+    table
 }
 
 /// "Why this item": one shopper's list under a strategy, each item with its reason.
