@@ -79,11 +79,7 @@ pub async fn simulate(
 pub async fn run(platform: &Platform, command: ExperimentCommand) -> Result<()> {
     match command {
         ExperimentCommand::Create { file } => {
-            let text = if file.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin())?
-            } else {
-                std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?
-            };
+            let text = crate::read_input(&file)?;
             let input: NewExperiment =
                 serde_json::from_str(&text).with_context(|| format!("{}: not a valid experiment", file.display()))?;
             let e = experiments::create(platform, input, "cli").await?;

@@ -2,6 +2,7 @@
 
 mod eval;
 mod experiment;
+mod strategy;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -116,6 +117,13 @@ enum Command {
         service: ServiceArgs,
         #[command(subcommand)]
         command: experiment::ExperimentCommand,
+    },
+    /// Recommendation strategies: list, show, create or replace.
+    Strategy {
+        #[command(flatten)]
+        service: ServiceArgs,
+        #[command(subcommand)]
+        command: strategy::StrategyCommand,
     },
     /// Play the demo world's customers against the recommendations (each clicks and buys by their own
     /// taste) and log impressions, clicks, carts and purchases, so live CTR and conversion per strategy
@@ -389,6 +397,10 @@ async fn run(cli: Cli) -> Result<()> {
             let platform = open(load_config(cfg, &service, None)?).await?;
             experiment::run(&platform, command).await
         }
+        Command::Strategy { service, command } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            strategy::run(&platform, command).await
+        }
         Command::Simulate { service, experiment: key, strategy, traffic } => {
             let platform = open(load_config(cfg, &service, None)?).await?;
             experiment::simulate(&platform, key, strategy, traffic).await
@@ -411,6 +423,15 @@ fn parse_role(role: &str) -> Result<Role> {
 
 fn scope_list(scopes: &[Scope]) -> String {
     scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+}
+
+/// The text of `file`, or of standard input for `-`.
+fn read_input(file: &std::path::Path) -> Result<String> {
+    if file.as_os_str() == "-" {
+        Ok(std::io::read_to_string(std::io::stdin())?)
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
+    }
 }
 
 /// A time in tables: UTC to the minute, `-` when there is none.

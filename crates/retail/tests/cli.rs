@@ -219,3 +219,46 @@ fn serve_answers_docs_and_data_over_tcp() {
     let products = products.unwrap_or_default();
     assert!(products.starts_with("HTTP/1.1 200") && products.contains("\"next_cursor\""), "{products}");
 }
+
+/// `retail strategy --data-dir DIR ARGS...` with `stdin` piped in.
+fn strategy(data: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_retail"))
+        .arg("strategy")
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("RETAIL_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run retail");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn strategies_are_listed_written_and_refused_whole() {
+    let dir = TempDir::new("cli-strategy");
+    let listed = strategy(&dir.0, &["list"], "");
+    assert!(listed.status.success(), "{}", text(&listed));
+    assert_eq!(table_row(&listed, "blend")[2], "0", "built in, never edited: {}", text(&listed));
+    assert!(table_row(&listed, "popular")[1].starts_with("popular 1"), "{}", text(&listed));
+
+    let plain = r#"{"sources": [{"source": "item_knn", "weight": 1}], "objectives": {"click": 0, "conversion": 0, "revenue": 0}}"#;
+    let saved = strategy(&dir.0, &["put", "knn-plain", "-"], plain);
+    assert!(saved.status.success() && text(&saved).contains("version 1"), "{}", text(&saved));
+    let shown = strategy(&dir.0, &["show", "knn-plain"], "");
+    let config: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("show prints JSON");
+    assert_eq!(config["sources"][0]["source"], "item_knn");
+    assert_eq!(config["objectives"]["click"], 0.0);
+    let replaced = strategy(&dir.0, &["put", "knn-plain", "-"], &plain.replace("\"weight\": 1", "\"weight\": 2"));
+    assert!(text(&replaced).contains("version 2"), "a second put replaces: {}", text(&replaced));
+
+    let bad = strategy(&dir.0, &["put", "knn-plain", "-"], &plain.replace("\"weight\": 1", "\"weight\": -1"));
+    assert!(!bad.status.success() && text(&bad).contains("sources[0].weight"), "{}", text(&bad));
+    let unknown = strategy(&dir.0, &["show", "nothing-here"], "");
+    assert!(!unknown.status.success() && text(&unknown).contains("nothing-here"), "{}", text(&unknown));
+    let after = strategy(&dir.0, &["list"], "");
+    assert_eq!(table_row(&after, "knn-plain")[2], "2", "the refused edit changed nothing: {}", text(&after));
+}
