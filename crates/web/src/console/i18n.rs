@@ -150,8 +150,6 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ("rec.models", "Model versions", "模型版本"),
     ("rec.retrain", "Retrain now", "立即重新训练"),
     ("rec.ranking_strategies", "Learnt ranking: strategies", "学习排序：适用策略"),
-    ("rec.impressions", "Impressions", "曝光数"),
-    ("rec.clicks", "Clicks", "点击数"),
     ("rec.click_auc", "Click AUC, learnt model", "点击 AUC（学习模型）"),
     ("rec.blend_auc", "Click AUC, blend score", "点击 AUC（融合得分）"),
     ("rec.ranks_by", "Ranks by", "排序依据"),

@@ -48,7 +48,8 @@ pub fn sequential_test(
 ) -> Result<FrequentistResult, StatsError> {
     config.validate()?;
     let effect = effect(control, treatment, config.difference)?;
-    let units = (control.units() + treatment.units()) as f64;
+    // In floating point: two counts near u64::MAX must not overflow.
+    let units = control.units() as f64 + treatment.units() as f64;
     let boundary = SequentialBoundary::new(units, config);
     Ok(FrequentistResult {
         interval: Interval::around(effect.estimate, boundary.half_width(&effect)),
