@@ -46,6 +46,8 @@ pub enum EvalCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Forecasting models: accuracy on held-out values (sMAPE, MASE, OWA for M4).
+    Forecast(crate::eval_forecast::ForecastArgs),
     /// Recommenders: leave-one-out, full ranking, seen items masked.
     Recommend {
         /// amazon-seq, sasrec-pairs, movielens or taobao
@@ -115,6 +117,7 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
             );
             emit(json, &out);
         }
+        EvalCommand::Forecast(args) => crate::eval_forecast::run(args)?,
         EvalCommand::Recommend { format, data, k, algo, attributes, epochs, json } => {
             let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
             if k.is_empty() || k.contains(&0) {
@@ -222,7 +225,7 @@ fn item_attributes(interactions: &Interactions, path: Option<&std::path::Path>) 
 }
 
 /// The result: one JSON line with `--json`, else indented JSON.
-fn emit(json: bool, value: &serde_json::Value) {
+pub(crate) fn emit(json: bool, value: &serde_json::Value) {
     if json {
         println!("{value}");
     } else {

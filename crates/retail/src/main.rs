@@ -1,6 +1,7 @@
 //! `retail`: the platform's single binary.
 
 mod eval;
+mod eval_forecast;
 mod experiment;
 mod strategy;
 

@@ -262,3 +262,41 @@ fn strategies_are_listed_written_and_refused_whole() {
     let after = strategy(&dir.0, &["list"], "");
     assert_eq!(table_row(&after, "knn-plain")[2], "2", "the refused edit changed nothing: {}", text(&after));
 }
+
+#[test]
+fn forecasts_are_scored_on_m4_files_and_bad_input_is_named() {
+    let dir = TempDir::new("cli-forecast");
+    let train = dir.0.join("train.csv");
+    let rows: Vec<String> = (1..=3)
+        .map(|s| {
+            let values: Vec<String> = (0..40).map(|t| (100 * s + t + (t % 4) * 3).to_string()).collect();
+            format!("\"W{s}\",{}", values.join(","))
+        })
+        .collect();
+    std::fs::write(&train, format!("V1,V2\n{}\n", rows.join("\n"))).unwrap();
+    let eval = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_retail"))
+            .args(["eval", "forecast", "--format", "m4", "--train"])
+            .arg(&train)
+            .args(["--season", "4", "--holdout", "4"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = eval(&["--model", "naive", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let score: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!((score["model"].as_str(), score["series"].as_u64()), (Some("naive"), Some(3)));
+    // The series repeat a 4-step pattern: Naive2 adjusts for it, plain naive does not and scores worse.
+    assert!(score["owa"].as_f64().is_some_and(|owa| owa > 1.0), "{score}");
+    assert!(score["mase"].as_f64().is_some_and(|m| m > 0.0) && score["smape"].as_f64().is_some_and(|s| s > 0.0));
+    let all = eval(&["--model", "all", "--json"]);
+    let models: serde_json::Value = serde_json::from_slice(&all.stdout).expect("one JSON object");
+    assert_eq!(models["models"].as_array().map(Vec::len), Some(13), "{}", text(&all));
+
+    let unknown = eval(&["--model", "prophet"]);
+    assert!(!unknown.status.success() && text(&unknown).contains("unknown model \"prophet\""), "{}", text(&unknown));
+    std::fs::write(&train, "V1,V2\nW1,1,x\n").unwrap();
+    let bad = eval(&[]);
+    assert!(!bad.status.success() && text(&bad).contains("line 2"), "{}", text(&bad));
+}
