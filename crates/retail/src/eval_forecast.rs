@@ -4,9 +4,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use retail_forecast::backtest::rolling_origin;
 use retail_forecast::m4::{self, Score, Series};
 use retail_forecast::metrics::owa;
 use retail_forecast::models;
+use retail_forecast::walmart::{self, Level};
 use serde_json::json;
 
 use crate::bar;
@@ -15,18 +17,33 @@ use crate::eval::emit;
 /// The arguments of `retail eval forecast`.
 #[derive(clap::Args)]
 pub struct ForecastArgs {
-    /// m4 (the M4 competition's csv layout)
+    /// m4 (the M4 competition's csv layout, with --train) or walmart (the weekly store × department
+    /// sales file, with --data, backtested from rolling origins)
     #[arg(long)]
     format: String,
-    #[arg(long)]
-    train: PathBuf,
-    /// The held-out values in the same layout; without it, the last --holdout values of each
+    /// m4: the training series.
+    #[arg(long, required_if_eq("format", "m4"))]
+    train: Option<PathBuf>,
+    /// m4: the held-out values in the same layout; without it, the last --holdout values of each
     /// training series are held out.
     #[arg(long)]
     test: Option<PathBuf>,
-    /// Values held out per series when no test file is given (M4 Weekly: 13).
+    /// m4: values held out per series when no test file is given (M4 Weekly: 13).
     #[arg(long, default_value_t = 13)]
     holdout: usize,
+    /// walmart: the sales file (train.csv).
+    #[arg(long, required_if_eq("format", "walmart"))]
+    data: Option<PathBuf>,
+    /// walmart: store-dept or store.
+    #[arg(long, default_value = "store-dept")]
+    level: String,
+    /// walmart: weeks forecast from each origin.
+    #[arg(long, default_value_t = 4)]
+    horizon: usize,
+    /// walmart: consecutive origins, each `horizon` weeks after the one before, the last leaving
+    /// `horizon` weeks to score.
+    #[arg(long, default_value_t = 13)]
+    origins: usize,
     /// Observations per seasonal cycle.
     #[arg(long, default_value_t = 52)]
     season: usize,
@@ -43,9 +60,22 @@ fn read_series(path: &Path) -> Result<Vec<Series>> {
 }
 
 /// Scores `name` on the series, with a progress bar, and the seconds fitting and forecasting took.
+fn model(name: &str) -> Result<Box<dyn retail_forecast::Forecaster>> {
+    models::by_name(name)
+        .with_context(|| format!("unknown model {name:?}; one of {}, or all", models::NAMES.join(", ")))
+}
+
+/// The models `--model` names.
+fn names(model: &str) -> Vec<&str> {
+    if model == "all" { models::NAMES.to_vec() } else { vec![model] }
+}
+
+fn series_bar(len: usize, name: &str) -> indicatif::ProgressBar {
+    bar(len as u64, &format!("{{spinner}} [{{elapsed_precise}}] {name:<16} {{bar:40}} series {{pos}}/{{len}}"))
+}
+
 fn score(name: &str, train: &[Series], test: &[Series], season: usize) -> Result<(Score, f64)> {
-    let model = models::by_name(name)
-        .with_context(|| format!("unknown model {name:?}; one of {}, or all", models::NAMES.join(", ")))?;
+    let model = model(name)?;
     let pb = bar(
         train.len() as u64,
         &format!("{{spinner}} [{{elapsed_precise}}] {name:<12} {{bar:40}} series {{pos}}/{{len}}"),
@@ -63,13 +93,19 @@ fn score(name: &str, train: &[Series], test: &[Series], season: usize) -> Result
 }
 
 pub fn run(args: ForecastArgs) -> Result<()> {
-    if args.format != "m4" {
-        bail!("unknown format {:?}; m4", args.format);
-    }
     if args.season == 0 {
         bail!("--season must be at least 1");
     }
-    let all = read_series(&args.train)?;
+    match args.format.as_str() {
+        "m4" => run_m4(args),
+        "walmart" => run_walmart(args),
+        other => bail!("unknown format {other:?}; m4 or walmart"),
+    }
+}
+
+fn run_m4(args: ForecastArgs) -> Result<()> {
+    let train_path = args.train.as_deref().context("--train is required for m4")?;
+    let all = read_series(train_path)?;
     let (train, test) = match &args.test {
         Some(path) => (all, read_series(path)?),
         None => {
@@ -81,14 +117,13 @@ pub fn run(args: ForecastArgs) -> Result<()> {
     };
     eprintln!(
         "{}: {} series, horizon {}",
-        args.train.display(),
+        train_path.display(),
         train.len(),
         test.first().map_or(0, |s| s.values.len())
     );
     let (naive2, _) = score("naive2", &train, &test, args.season)?;
-    let names: Vec<&str> = if args.model == "all" { models::NAMES.to_vec() } else { vec![args.model.as_str()] };
     let mut rows = Vec::new();
-    for name in names {
+    for name in names(&args.model) {
         let (s, fit_s) = score(name, &train, &test, args.season)?;
         let row = json!({
             "model": s.model,
@@ -110,7 +145,70 @@ pub fn run(args: ForecastArgs) -> Result<()> {
         );
         rows.push(row);
     }
+    emit_rows(args.json, rows);
+    Ok(())
+}
+
+/// One model's object, or `{"models": [...]}` for several.
+fn emit_rows(json: bool, mut rows: Vec<serde_json::Value>) {
     let out = if rows.len() == 1 { rows.remove(0) } else { json!({ "models": rows }) };
-    emit(args.json, &out);
+    emit(json, &out);
+}
+
+fn run_walmart(args: ForecastArgs) -> Result<()> {
+    let path = args.data.as_deref().context("--data is required for walmart")?;
+    let level = match args.level.as_str() {
+        "store-dept" => Level::StoreDepartment,
+        "store" => Level::Store,
+        other => bail!("unknown level {other:?}; store-dept or store"),
+    };
+    if args.horizon == 0 || args.origins == 0 {
+        bail!("--horizon and --origins must be at least 1");
+    }
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let series =
+        walmart::parse(&text, level).with_context(|| format!("{}: not the Walmart sales layout", path.display()))?;
+    eprintln!(
+        "{}: {} series at level {}, {} origins of {} weeks",
+        path.display(),
+        series.len(),
+        args.level,
+        args.origins,
+        args.horizon
+    );
+    let mut rows = Vec::new();
+    for name in names(&args.model) {
+        let model = model(name)?;
+        let pb = series_bar(series.len(), name);
+        let started = Instant::now();
+        let b = rolling_origin(&series, model.as_ref(), args.season, args.horizon, args.origins, &|done| {
+            pb.set_position(done as u64)
+        });
+        let fit_s = started.elapsed().as_secs_f64();
+        pb.finish_and_clear();
+        for (at, why) in b.failures.iter().take(10) {
+            eprintln!("{name}: {at} not forecast: {why}");
+        }
+        eprintln!(
+            "{:<16} 1-WAPE {:>6.2} %  bias {:>+6.2} %  MASE {:>6.3}  {} series  {:.1} s",
+            b.model,
+            100.0 * b.one_minus_wape,
+            100.0 * b.bias,
+            b.mase,
+            b.series,
+            fit_s
+        );
+        rows.push(json!({
+            "model": b.model,
+            "one_minus_wape": b.one_minus_wape,
+            "mase": b.mase,
+            "bias": b.bias,
+            "series": b.series,
+            "forecasts": b.forecasts,
+            "failed": b.failures.len(),
+            "fit_s": fit_s,
+        }));
+    }
+    emit_rows(args.json, rows);
     Ok(())
 }

@@ -292,11 +292,47 @@ fn forecasts_are_scored_on_m4_files_and_bad_input_is_named() {
     assert!(score["mase"].as_f64().is_some_and(|m| m > 0.0) && score["smape"].as_f64().is_some_and(|s| s > 0.0));
     let all = eval(&["--model", "all", "--json"]);
     let models: serde_json::Value = serde_json::from_slice(&all.stdout).expect("one JSON object");
-    assert_eq!(models["models"].as_array().map(Vec::len), Some(13), "{}", text(&all));
+    assert_eq!(models["models"].as_array().map(Vec::len), Some(14), "{}", text(&all));
 
     let unknown = eval(&["--model", "prophet"]);
     assert!(!unknown.status.success() && text(&unknown).contains("unknown model \"prophet\""), "{}", text(&unknown));
     std::fs::write(&train, "V1,V2\nW1,1,x\n").unwrap();
     let bad = eval(&[]);
     assert!(!bad.status.success() && text(&bad).contains("line 2"), "{}", text(&bad));
+}
+
+#[test]
+fn walmart_backtests_report_accuracy_and_refuse_bad_levels() {
+    let dir = TempDir::new("cli-walmart");
+    let data = dir.0.join("train.csv");
+    let mut rows = vec!["Store,Dept,Date,Weekly_Sales,IsHoliday".to_string()];
+    let start = chrono::NaiveDate::from_ymd_opt(2010, 2, 5).unwrap();
+    for week in 0..30 {
+        let date = start + chrono::Duration::weeks(week);
+        for (store, dept) in [(1, 1), (1, 2), (2, 1)] {
+            rows.push(format!("{store},{dept},{date},{},FALSE", 100 * dept + 10 * store + week % 3));
+        }
+    }
+    std::fs::write(&data, rows.join("\n")).unwrap();
+    let eval = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_retail"))
+            .args(["eval", "forecast", "--format", "walmart", "--data"])
+            .arg(&data)
+            .args(["--season", "3", "--horizon", "2", "--origins", "3"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = eval(&["--model", "snaive", "--level", "store", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let score: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    // Sales repeat every 3 weeks exactly: seasonal naive is perfect, 2 stores × 3 origins.
+    assert_eq!((score["series"].as_u64(), score["forecasts"].as_u64()), (Some(2), Some(6)), "{score}");
+    assert_eq!((score["one_minus_wape"].as_f64(), score["bias"].as_f64()), (Some(1.0), Some(0.0)));
+    let departments = eval(&["--model", "naive", "--json"]);
+    let score: serde_json::Value = serde_json::from_slice(&departments.stdout).expect("one JSON object");
+    assert_eq!(score["series"], 3, "store × department by default");
+    assert!(score["one_minus_wape"].as_f64().is_some_and(|a| a < 1.0 && a > 0.9), "{score}");
+    let bad = eval(&["--level", "region"]);
+    assert!(!bad.status.success() && text(&bad).contains("unknown level \"region\""), "{}", text(&bad));
 }

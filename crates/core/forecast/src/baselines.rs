@@ -56,16 +56,47 @@ impl Forecaster for SeasonalNaive {
 
     fn forecast(&self, y: &[f64], request: &Request<'_>) -> Result<Forecast, ForecastError> {
         request.check(y)?;
-        let m = request.season.max(1);
-        if y.len() <= m {
-            return Ok(naive(y, request, self.name()));
-        }
-        let last_season = &y[y.len() - m..];
-        let mean = (0..request.horizon).map(|h| last_season[h % m]).collect::<Vec<_>>();
-        let sigma = root_mean_square(y.windows(m + 1).map(|w| w[m] - w[0]));
-        let sd = (0..request.horizon).map(|h| sigma * ((h / m + 1) as f64).sqrt()).collect::<Vec<_>>();
-        Ok(Forecast { model: self.name().into(), intervals: normal_intervals(&mean, &sd, request.levels), mean })
+        Ok(seasonal_naive(y, request, self.name(), 1.0))
     }
+}
+
+/// Seasonal naive scaled by the year-on-year growth: the last season's values times the ratio of the
+/// last season's total to the one before (when both are positive; 1 otherwise, or with less than two
+/// seasons of history). A retailer's "same week last year, plus the trend" rule.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TrendScaledSeasonalNaive;
+
+impl Forecaster for TrendScaledSeasonalNaive {
+    fn name(&self) -> &str {
+        "snaive_trend"
+    }
+
+    fn forecast(&self, y: &[f64], request: &Request<'_>) -> Result<Forecast, ForecastError> {
+        request.check(y)?;
+        let m = request.season.max(1);
+        let growth = if y.len() >= 2 * m {
+            let last: f64 = y[y.len() - m..].iter().sum();
+            let before: f64 = y[y.len() - 2 * m..y.len() - m].iter().sum();
+            if last > 0.0 && before > 0.0 { last / before } else { 1.0 }
+        } else {
+            1.0
+        };
+        Ok(seasonal_naive(y, request, self.name(), growth))
+    }
+}
+
+/// The value one season back times `scale`, with intervals from the in-sample seasonal differences;
+/// naive when the history is not longer than a season.
+fn seasonal_naive(y: &[f64], request: &Request<'_>, model: &str, scale: f64) -> Forecast {
+    let m = request.season.max(1);
+    if y.len() <= m {
+        return naive(y, request, model);
+    }
+    let last_season = &y[y.len() - m..];
+    let mean = (0..request.horizon).map(|h| scale * last_season[h % m]).collect::<Vec<_>>();
+    let sigma = root_mean_square(y.windows(m + 1).map(|w| w[m] - w[0]));
+    let sd = (0..request.horizon).map(|h| sigma * ((h / m + 1) as f64).sqrt()).collect::<Vec<_>>();
+    Forecast { model: model.into(), intervals: normal_intervals(&mean, &sd, request.levels), mean }
 }
 
 impl Forecaster for MovingAverage {
@@ -356,6 +387,17 @@ pub(crate) mod tests {
 
     pub(crate) fn close(a: &[f64], b: &[f64], tolerance: f64) -> bool {
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tolerance)
+    }
+
+    #[test]
+    fn trend_scaled_seasonal_naive_grows_last_season_by_the_yearly_ratio() {
+        // Seasons [1, 2] then [2, 4]: growth 6 / 3 = 2, so [4, 8, 4].
+        let y = [1.0, 2.0, 2.0, 4.0];
+        let f = TrendScaledSeasonalNaive.forecast(&y, &request(3, 2)).unwrap();
+        assert_eq!(f.mean, [4.0, 8.0, 4.0]);
+        // One season only, or a non-positive total: plain seasonal naive.
+        assert_eq!(TrendScaledSeasonalNaive.forecast(&[1.0, 2.0, 3.0], &request(2, 2)).unwrap().mean, [2.0, 3.0]);
+        assert_eq!(TrendScaledSeasonalNaive.forecast(&[-1.0, 0.0, 2.0, 4.0], &request(2, 2)).unwrap().mean, [2.0, 4.0]);
     }
 
     /// Deterministic uniform noise in [-1, 1) (a linear congruential generator).

@@ -2,6 +2,7 @@
 //! (oldest first) and returns point forecasts with prediction intervals for the next `horizon` steps.
 //! Pure: data in, forecasts out; no I/O.
 //!
+//! - [`backtest`]: rolling-origin backtests scored as 1 − WAPE, bias and MASE.
 //! - [`baselines`]: naive, seasonal naive, moving average and M4's Naive2; the M4 seasonality test and
 //!   classical multiplicative seasonal adjustment.
 //! - [`ets`]: exponential smoothing state-space models (ETS) with automatic selection by AICc.
@@ -10,7 +11,9 @@
 //! - [`metrics`]: sMAPE, MASE and OWA as the M4 competition defines them; WAPE as retailers read it.
 //! - [`models`]: every model by name (the default: AutoETS), and equal-weight combinations.
 //! - [`theta`]: the Theta method as M4's benchmark runs it, and the optimised Theta method.
+//! - [`walmart`]: the Walmart weekly sales file as series per store and department or per store.
 
+pub mod backtest;
 pub mod baselines;
 pub mod ets;
 pub mod intermittent;
@@ -18,6 +21,7 @@ pub mod m4;
 pub mod metrics;
 pub mod models;
 pub mod theta;
+pub mod walmart;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
 //! Every model by name, and the platform's default: AutoETS, which scored best on M4 Weekly's held-out
 //! weeks (BENCHMARKS.md), ahead of its equal-weight combinations with the optimised Theta method.
 
-use crate::baselines::{MovingAverage, Naive, Naive2, SeasonalNaive};
+use crate::baselines::{MovingAverage, Naive, Naive2, SeasonalNaive, TrendScaledSeasonalNaive};
 use crate::ets::AutoEts;
 use crate::intermittent::{Adida, Croston, Sba, Tsb};
 use crate::theta::{OptimizedTheta, Theta};
@@ -11,13 +11,14 @@ use crate::{Forecast, ForecastError, Forecaster, Interval, Request};
 pub const DEFAULT: &str = "auto_ets";
 
 /// Every name [`by_name`] knows, the default first.
-pub const NAMES: [&str; 13] = [
+pub const NAMES: [&str; 14] = [
     DEFAULT,
     "ets_theta",
     "theta",
     "optimized_theta",
     "naive",
     "snaive",
+    "snaive_trend",
     "naive2",
     "moving_average",
     "croston",
@@ -38,6 +39,7 @@ pub fn by_name(name: &str) -> Option<Box<dyn Forecaster>> {
         "optimized_theta" => Box::new(OptimizedTheta),
         "naive" => Box::new(Naive),
         "snaive" => Box::new(SeasonalNaive),
+        "snaive_trend" => Box::new(TrendScaledSeasonalNaive),
         "naive2" => Box::new(Naive2),
         "moving_average" => Box::new(MovingAverage { window: 4 }),
         "croston" => Box::new(Croston),
