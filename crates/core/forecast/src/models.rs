@@ -11,7 +11,7 @@ use crate::{Forecast, ForecastError, Forecaster, Interval, Request};
 pub const DEFAULT: &str = "auto_ets";
 
 /// Every name [`by_name`] knows, the default first.
-pub const NAMES: [&str; 14] = [
+pub const NAMES: [&str; 15] = [
     DEFAULT,
     "ets_theta",
     "theta",
@@ -26,6 +26,7 @@ pub const NAMES: [&str; 14] = [
     "tsb",
     "adida",
     "ets_theta_naive2",
+    "ets_snaive_trend",
 ];
 
 /// The model called `name`, `None` for an unknown name.
@@ -49,6 +50,10 @@ pub fn by_name(name: &str) -> Option<Box<dyn Forecaster>> {
         "ets_theta_naive2" => Box::new(Combination::new(
             "ets_theta_naive2",
             vec![Box::new(AutoEts::default()), Box::new(OptimizedTheta), Box::new(Naive2)],
+        )),
+        "ets_snaive_trend" => Box::new(Combination::new(
+            "ets_snaive_trend",
+            vec![Box::new(AutoEts::default()), Box::new(TrendScaledSeasonalNaive)],
         )),
         _ => return None,
     };
