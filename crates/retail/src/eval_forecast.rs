@@ -9,6 +9,7 @@ use retail_forecast::m4::{self, Score, Series};
 use retail_forecast::metrics::owa;
 use retail_forecast::models;
 use retail_forecast::walmart::{self, Level};
+use retail_forecast::{backtest::Backtest, daily};
 use serde_json::json;
 
 use crate::bar;
@@ -17,20 +18,22 @@ use crate::eval::emit;
 /// The arguments of `retail eval forecast`.
 #[derive(clap::Args)]
 pub struct ForecastArgs {
-    /// m4 (the M4 competition's csv layout, with --train) or walmart (the weekly store × department
-    /// sales file, with --data, backtested from rolling origins)
+    /// m4 (the M4 competition's csv layout, with --train), daily-csv (`date,sales[,...]` or
+    /// `series_id,date,sales[,...]`, with --train) or walmart (the weekly store × department sales
+    /// file, with --data, backtested from rolling origins)
     #[arg(long)]
     format: String,
-    /// m4: the training series.
-    #[arg(long, required_if_eq("format", "m4"))]
+    /// m4, daily-csv: the training series.
+    #[arg(long, required_if_eq_any([("format", "m4"), ("format", "daily-csv")]))]
     train: Option<PathBuf>,
-    /// m4: the held-out values in the same layout; without it, the last --holdout values of each
-    /// training series are held out.
+    /// m4, daily-csv: the held-out values in the same layout; without it, the last --holdout values
+    /// of each training series are held out.
     #[arg(long)]
     test: Option<PathBuf>,
-    /// m4: values held out per series when no test file is given (M4 Weekly: 13).
-    #[arg(long, default_value_t = 13)]
-    holdout: usize,
+    /// m4, daily-csv: values held out per series when no test file is given [default: 13 for m4
+    /// (M4 Weekly's horizon), 28 for daily-csv (M5's)]
+    #[arg(long)]
+    holdout: Option<usize>,
     /// walmart: the sales file (train.csv).
     #[arg(long, required_if_eq("format", "walmart"))]
     data: Option<PathBuf>,
@@ -44,9 +47,9 @@ pub struct ForecastArgs {
     /// `horizon` weeks to score.
     #[arg(long, default_value_t = 13)]
     origins: usize,
-    /// Observations per seasonal cycle.
-    #[arg(long, default_value_t = 52)]
-    season: usize,
+    /// Observations per seasonal cycle [default: 52 for the weekly formats, 7 for daily-csv]
+    #[arg(long)]
+    season: Option<usize>,
     /// A model name (the default is the platform's), or `all` for every model
     #[arg(long, default_value = models::DEFAULT)]
     model: String,
@@ -93,27 +96,26 @@ fn score(name: &str, train: &[Series], test: &[Series], season: usize) -> Result
 }
 
 pub fn run(args: ForecastArgs) -> Result<()> {
-    if args.season == 0 {
-        bail!("--season must be at least 1");
+    let daily = args.format == "daily-csv";
+    let season = args.season.unwrap_or(if daily { 7 } else { 52 });
+    let holdout = args.holdout.unwrap_or(if daily { 28 } else { 13 });
+    if season == 0 || holdout == 0 {
+        bail!("--season and --holdout must be at least 1");
     }
     match args.format.as_str() {
-        "m4" => run_m4(args),
-        "walmart" => run_walmart(args),
-        other => bail!("unknown format {other:?}; m4 or walmart"),
+        "m4" => run_m4(&args, season, holdout),
+        "daily-csv" => run_daily(&args, season, holdout),
+        "walmart" => run_walmart(&args, season),
+        other => bail!("unknown format {other:?}; m4, daily-csv or walmart"),
     }
 }
 
-fn run_m4(args: ForecastArgs) -> Result<()> {
+fn run_m4(args: &ForecastArgs, season: usize, holdout: usize) -> Result<()> {
     let train_path = args.train.as_deref().context("--train is required for m4")?;
     let all = read_series(train_path)?;
     let (train, test) = match &args.test {
         Some(path) => (all, read_series(path)?),
-        None => {
-            if args.holdout == 0 {
-                bail!("--holdout must be at least 1");
-            }
-            m4::hold_out(&all, args.holdout)
-        }
+        None => m4::hold_out(&all, holdout),
     };
     eprintln!(
         "{}: {} series, horizon {}",
@@ -121,10 +123,10 @@ fn run_m4(args: ForecastArgs) -> Result<()> {
         train.len(),
         test.first().map_or(0, |s| s.values.len())
     );
-    let (naive2, _) = score("naive2", &train, &test, args.season)?;
+    let (naive2, _) = score("naive2", &train, &test, season)?;
     let mut rows = Vec::new();
     for name in names(&args.model) {
-        let (s, fit_s) = score(name, &train, &test, args.season)?;
+        let (s, fit_s) = score(name, &train, &test, season)?;
         let row = json!({
             "model": s.model,
             "smape": s.smape,
@@ -155,7 +157,80 @@ fn emit_rows(json: bool, mut rows: Vec<serde_json::Value>) {
     emit(json, &out);
 }
 
-fn run_walmart(args: ForecastArgs) -> Result<()> {
+/// Backtests each model `--model` names on `series` and prints its accuracy.
+fn run_backtests(args: &ForecastArgs, series: &[Series], season: usize, horizon: usize, origins: usize) -> Result<()> {
+    let mut rows = Vec::new();
+    for name in names(&args.model) {
+        let model = model(name)?;
+        let pb = series_bar(series.len(), name);
+        let started = Instant::now();
+        let b: Backtest =
+            rolling_origin(series, model.as_ref(), season, horizon, origins, &|done| pb.set_position(done as u64));
+        let fit_s = started.elapsed().as_secs_f64();
+        pb.finish_and_clear();
+        for (at, why) in b.failures.iter().take(10) {
+            eprintln!("{name}: {at} not forecast: {why}");
+        }
+        eprintln!(
+            "{:<16} 1-WAPE {:>6.2} %  bias {:>+6.2} %  MASE {:>6.3}  RMSSE {:>6.3}  {} series  {:.1} s",
+            b.model,
+            100.0 * b.one_minus_wape,
+            100.0 * b.bias,
+            b.mase,
+            b.rmsse,
+            b.series,
+            fit_s
+        );
+        rows.push(json!({
+            "model": b.model,
+            "one_minus_wape": b.one_minus_wape,
+            "mase": b.mase,
+            "rmsse": b.rmsse,
+            "bias": b.bias,
+            "series": b.series,
+            "forecasts": b.forecasts,
+            "failed": b.failures.len(),
+            "fit_s": fit_s,
+        }));
+    }
+    emit_rows(args.json, rows);
+    Ok(())
+}
+
+fn run_daily(args: &ForecastArgs, season: usize, holdout: usize) -> Result<()> {
+    let read = |path: &Path| -> Result<Vec<Series>> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        daily::parse(&text).with_context(|| format!("{}: not a daily sales file", path.display()))
+    };
+    let train_path = args.train.as_deref().context("--train is required for daily-csv")?;
+    let mut series = read(train_path)?;
+    // With a test file, each series continues into its test days and the backtest's one origin sits
+    // where the training file ends.
+    let horizon = match &args.test {
+        Some(path) => {
+            let test = read(path)?;
+            let lengths: std::collections::BTreeSet<usize> = test.iter().map(|t| t.values.len()).collect();
+            let [horizon] = lengths.into_iter().collect::<Vec<_>>()[..] else {
+                bail!("{}: every series needs the same number of test days", path.display());
+            };
+            if test.len() != series.len() {
+                bail!("{} series to train on but {} to test", series.len(), test.len());
+            }
+            for (s, t) in series.iter_mut().zip(test) {
+                if s.id != t.id {
+                    bail!("training series {:?} has no test series (found {:?})", s.id, t.id);
+                }
+                s.values.extend(t.values);
+            }
+            horizon
+        }
+        None => holdout,
+    };
+    eprintln!("{}: {} series, {horizon} days ahead, season {season}", train_path.display(), series.len());
+    run_backtests(args, &series, season, horizon, 1)
+}
+
+fn run_walmart(args: &ForecastArgs, season: usize) -> Result<()> {
     let path = args.data.as_deref().context("--data is required for walmart")?;
     let level = match args.level.as_str() {
         "store-dept" => Level::StoreDepartment,
@@ -176,39 +251,5 @@ fn run_walmart(args: ForecastArgs) -> Result<()> {
         args.origins,
         args.horizon
     );
-    let mut rows = Vec::new();
-    for name in names(&args.model) {
-        let model = model(name)?;
-        let pb = series_bar(series.len(), name);
-        let started = Instant::now();
-        let b = rolling_origin(&series, model.as_ref(), args.season, args.horizon, args.origins, &|done| {
-            pb.set_position(done as u64)
-        });
-        let fit_s = started.elapsed().as_secs_f64();
-        pb.finish_and_clear();
-        for (at, why) in b.failures.iter().take(10) {
-            eprintln!("{name}: {at} not forecast: {why}");
-        }
-        eprintln!(
-            "{:<16} 1-WAPE {:>6.2} %  bias {:>+6.2} %  MASE {:>6.3}  {} series  {:.1} s",
-            b.model,
-            100.0 * b.one_minus_wape,
-            100.0 * b.bias,
-            b.mase,
-            b.series,
-            fit_s
-        );
-        rows.push(json!({
-            "model": b.model,
-            "one_minus_wape": b.one_minus_wape,
-            "mase": b.mase,
-            "bias": b.bias,
-            "series": b.series,
-            "forecasts": b.forecasts,
-            "failed": b.failures.len(),
-            "fit_s": fit_s,
-        }));
-    }
-    emit_rows(args.json, rows);
-    Ok(())
+    run_backtests(args, &series, season, args.horizon, args.origins)
 }

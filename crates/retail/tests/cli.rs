@@ -336,3 +336,46 @@ fn walmart_backtests_report_accuracy_and_refuse_bad_levels() {
     let bad = eval(&["--level", "region"]);
     assert!(!bad.status.success() && text(&bad).contains("unknown level \"region\""), "{}", text(&bad));
 }
+
+#[test]
+fn daily_files_are_scored_with_a_holdout_or_a_test_file() {
+    let dir = TempDir::new("cli-daily");
+    let (train, test) = (dir.0.join("train.csv"), dir.0.join("test.csv"));
+    let start = chrono::NaiveDate::from_ymd_opt(2011, 1, 29).unwrap();
+    let day = |d: i64| (start + chrono::Duration::days(d), 100 + 10 * (d % 7));
+    let rows = |days: std::ops::Range<i64>| -> String {
+        days.map(|d| {
+            let (date, sales) = day(d);
+            format!("{date},{sales},0\n")
+        })
+        .collect()
+    };
+    std::fs::write(&train, format!("date,sales,Christmas\n{}", rows(0..70))).unwrap();
+    std::fs::write(&test, format!("date,sales,Christmas\n{}", rows(70..84))).unwrap();
+    let eval = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_retail"))
+            .args(["eval", "forecast", "--format", "daily-csv", "--train"])
+            .arg(&train)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // A weekly pattern repeated exactly: seasonal naive (season 7 by default) is perfect either way.
+    let held_out = eval(&["--model", "snaive", "--json"]);
+    let score: serde_json::Value = serde_json::from_slice(&held_out.stdout).expect("one JSON object");
+    assert_eq!((score["one_minus_wape"].as_f64(), score["forecasts"].as_u64()), (Some(1.0), Some(1)), "{score}");
+    let with_test = Command::new(env!("CARGO_BIN_EXE_retail"))
+        .args(["eval", "forecast", "--format", "daily-csv", "--model", "naive", "--json", "--train"])
+        .arg(&train)
+        .arg("--test")
+        .arg(&test)
+        .output()
+        .unwrap();
+    let score: serde_json::Value = serde_json::from_slice(&with_test.stdout).expect("one JSON object");
+    assert!(score["one_minus_wape"].as_f64().is_some_and(|a| a < 1.0), "naive misses the weekly pattern: {score}");
+    assert!(score["rmsse"].as_f64().is_some_and(|r| r > 0.0), "{score}");
+
+    std::fs::write(&test, "date,sales\n2011-04-09,1\n2011-04-09,2\n").unwrap();
+    let duplicate = eval(&["--test", test.to_str().unwrap()]);
+    assert!(!duplicate.status.success() && text(&duplicate).contains("appears twice"), "{}", text(&duplicate));
+}

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::m4::Series;
-use crate::metrics::mase;
+use crate::metrics::{mase, rmsse};
 use crate::{Forecaster, Request};
 
 /// Accuracy over every series, origin and step.
@@ -18,6 +18,8 @@ pub struct Backtest {
     pub bias: f64,
     /// Mean MASE (one-step naive scale) over the series and origins where the scale is defined.
     pub mase: f64,
+    /// Mean RMSSE (M5's scaled error) over the series and origins where the scale is defined.
+    pub rmsse: f64,
     pub series: usize,
     /// Forecasts made: series × origins, less failures.
     pub forecasts: usize,
@@ -64,15 +66,16 @@ pub fn rolling_origin(
         model: model.name().to_string(),
         one_minus_wape: 1.0 - total.absolute_error / volume,
         bias: total.signed_error / volume,
-        mase: if total.scaled.is_empty() {
-            f64::NAN
-        } else {
-            total.scaled.iter().sum::<f64>() / total.scaled.len() as f64
-        },
+        mase: mean(&total.scaled),
+        rmsse: mean(&total.squared_scaled),
         series: series_scored,
         forecasts: total.forecasts,
         failures: total.failures,
     }
+}
+
+fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() { f64::NAN } else { values.iter().sum::<f64>() / values.len() as f64 }
 }
 
 #[derive(Default)]
@@ -81,6 +84,7 @@ struct Tally {
     signed_error: f64,
     volume: f64,
     scaled: Vec<f64>,
+    squared_scaled: Vec<f64>,
     forecasts: usize,
     failures: Vec<(String, String)>,
 }
@@ -93,6 +97,7 @@ impl Tally {
             self.volume += a.abs();
         }
         self.scaled.extend(mase(history, actual, forecast, 1));
+        self.squared_scaled.extend(rmsse(history, actual, forecast));
         self.forecasts += 1;
     }
 
@@ -101,6 +106,7 @@ impl Tally {
         self.signed_error += other.signed_error;
         self.volume += other.volume;
         self.scaled.extend(other.scaled);
+        self.squared_scaled.extend(other.squared_scaled);
         self.forecasts += other.forecasts;
         self.failures.extend(other.failures);
         self
@@ -126,6 +132,8 @@ mod tests {
         assert!((b.bias + 6.0 / 26.0).abs() < 1e-12);
         // Naive scale 1 on both histories: MAE 1.5 each.
         assert!((b.mase - 1.5).abs() < 1e-12);
+        // Squared naive error 1; squared errors (1 + 4) / 2 on both origins.
+        assert!((b.rmsse - 2.5f64.sqrt()).abs() < 1e-12);
         assert!(b.failures.is_empty());
     }
 }

@@ -5,6 +5,7 @@
 //! - [`backtest`]: rolling-origin backtests scored as 1 − WAPE, bias and MASE.
 //! - [`baselines`]: naive, seasonal naive, moving average and M4's Naive2; the M4 seasonality test and
 //!   classical multiplicative seasonal adjustment.
+//! - [`daily`]: daily sales files, one series or many.
 //! - [`ets`]: exponential smoothing state-space models (ETS) with automatic selection by AICc.
 //! - [`intermittent`]: Croston, SBA, TSB and ADIDA for intermittent demand.
 //! - [`m4`]: the M4 competition files and scoring.
@@ -15,6 +16,7 @@
 
 pub mod backtest;
 pub mod baselines;
+pub mod daily;
 pub mod ets;
 pub mod intermittent;
 pub mod m4;

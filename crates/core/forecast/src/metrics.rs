@@ -29,6 +29,20 @@ pub fn mase(history: &[f64], actual: &[f64], forecast: &[f64], m: usize) -> Opti
     Some(mean_absolute_error(actual, forecast) / scale)
 }
 
+/// Root mean squared scaled error (M5): the forecast's root mean squared error over the in-sample
+/// one-step naive error's, counted from the first non-zero observation (a product's first sale).
+/// `None` where that scale is undefined.
+pub fn rmsse(history: &[f64], actual: &[f64], forecast: &[f64]) -> Option<f64> {
+    let start = history.iter().position(|&v| v != 0.0)?;
+    let selling = &history[start..];
+    if selling.len() < 2 {
+        return None;
+    }
+    let scale = selling.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum::<f64>() / (selling.len() - 1) as f64;
+    let error = actual.iter().zip(forecast).map(|(a, f)| (a - f).powi(2)).sum::<f64>() / actual.len().max(1) as f64;
+    (scale > 0.0).then(|| (error / scale).sqrt())
+}
+
 pub fn mean_absolute_error(actual: &[f64], forecast: &[f64]) -> f64 {
     actual.iter().zip(forecast).map(|(a, f)| (a - f).abs()).sum::<f64>() / actual.len().max(1) as f64
 }
@@ -67,6 +81,15 @@ mod tests {
         assert_eq!(naive_scale(&[1.0, 3.0, 2.0, 6.0], 2), Some(2.0));
         assert_eq!(naive_scale(&[5.0, 5.0, 5.0], 1), None, "a constant history has no scale");
         assert_eq!(naive_scale(&[5.0], 1), None);
+    }
+
+    #[test]
+    fn rmsse_scales_by_the_naive_error_from_the_first_sale() {
+        // Leading zeros ignored; steps 2 → 4 → 2 give squared naive errors 4, 4; forecast errors 1, 3.
+        let r = rmsse(&[0.0, 0.0, 2.0, 4.0, 2.0], &[3.0, 5.0], &[2.0, 2.0]).unwrap();
+        assert!((r - (5.0f64 / 4.0).sqrt()).abs() < 1e-12);
+        assert_eq!(rmsse(&[0.0, 0.0], &[1.0], &[1.0]), None);
+        assert_eq!(rmsse(&[3.0, 3.0], &[1.0], &[1.0]), None);
     }
 
     #[test]
