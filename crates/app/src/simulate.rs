@@ -110,18 +110,9 @@ async fn tastes(p: &Platform, catalogue: &Catalogue) -> ServiceResult<Vec<(Strin
 fn event(kind: EventKind, customer: &str, product: &str, at: DateTime<Utc>) -> BehaviourEvent {
     BehaviourEvent {
         event_id: Some(crate::ids::new_id("sim")),
-        kind,
         customer_id: Some(customer.to_string()),
-        session_id: None,
         product_id: Some(product.to_string()),
-        query: None,
-        position: None,
-        strategy: None,
-        request_id: None,
-        location_id: None,
-        quantity: None,
-        value_minor: None,
-        occurred_at: at,
+        ..BehaviourEvent::new(kind, at)
     }
 }
 

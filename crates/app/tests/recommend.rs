@@ -95,18 +95,9 @@ async fn recommendations_are_personal_in_stock_explained_and_live() {
     let started = Instant::now();
     let view = BehaviourEvent {
         event_id: Some("live-view-1".into()),
-        kind: EventKind::View,
-        customer_id: None,
         session_id: Some("s-live".into()),
         product_id: Some(viewed.clone()),
-        query: None,
-        position: None,
-        strategy: None,
-        request_id: None,
-        location_id: None,
-        quantity: None,
-        value_minor: None,
-        occurred_at: Utc::now(),
+        ..BehaviourEvent::new(EventKind::View, Utc::now())
     };
     service::ingest_events(&p, &[view]).await.unwrap();
     let warm = recommend::recommend(&p, &request(None, Some("s-live"), 6), Utc::now()).await.unwrap();

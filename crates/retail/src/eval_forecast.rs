@@ -4,12 +4,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use retail_forecast::backtest::rolling_origin;
-use retail_forecast::m4::{self, Score, Series};
+use retail_forecast::backtest::{Backtest, rolling_origin};
+use retail_forecast::m4::{self, ParseError, Series};
 use retail_forecast::metrics::owa;
-use retail_forecast::models;
 use retail_forecast::walmart::{self, Level};
-use retail_forecast::{backtest::Backtest, daily};
+use retail_forecast::{daily, models};
 use serde_json::json;
 
 use crate::bar;
@@ -57,12 +56,41 @@ pub struct ForecastArgs {
     json: bool,
 }
 
-fn read_series(path: &Path) -> Result<Vec<Series>> {
+/// The series of a file, by a format's parser.
+fn read(path: &Path, parse: impl Fn(&str) -> Result<Vec<Series>, ParseError>, layout: &str) -> Result<Vec<Series>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    m4::parse(&text).with_context(|| format!("{}: not in the M4 layout", path.display()))
+    parse(&text).with_context(|| format!("{}: not {layout}", path.display()))
 }
 
-/// Scores `name` on the series, with a progress bar, and the seconds fitting and forecasting took.
+/// The training series, each continued by its test values when `--test` names a file; and the horizon
+/// the backtest's one origin leaves to score: the test length, or `holdout`.
+fn train_and_test(
+    args: &ForecastArgs,
+    holdout: usize,
+    parse: fn(&str) -> Result<Vec<Series>, ParseError>,
+    layout: &str,
+) -> Result<(Vec<Series>, usize)> {
+    let train_path = args.train.as_deref().with_context(|| format!("--train is required for {}", args.format))?;
+    let mut series = read(train_path, parse, layout)?;
+    let Some(test_path) = &args.test else { return Ok((series, holdout)) };
+    let test = read(test_path, parse, layout)?;
+    let lengths: std::collections::BTreeSet<usize> = test.iter().map(|t| t.values.len()).collect();
+    let [horizon] = lengths.into_iter().collect::<Vec<_>>()[..] else {
+        bail!("{}: every series needs the same number of test values", test_path.display());
+    };
+    if test.len() != series.len() {
+        bail!("{} series to train on but {} to test", series.len(), test.len());
+    }
+    for (s, t) in series.iter_mut().zip(test) {
+        if s.id != t.id {
+            bail!("training series {:?} has no test series (found {:?})", s.id, t.id);
+        }
+        s.values.extend(t.values);
+    }
+    Ok((series, horizon))
+}
+
+/// The model called `name`, or an error listing the names.
 fn model(name: &str) -> Result<Box<dyn retail_forecast::Forecaster>> {
     models::by_name(name)
         .with_context(|| format!("unknown model {name:?}; one of {}, or all", models::NAMES.join(", ")))
@@ -73,26 +101,21 @@ fn names(model: &str) -> Vec<&str> {
     if model == "all" { models::NAMES.to_vec() } else { vec![model] }
 }
 
-fn series_bar(len: usize, name: &str) -> indicatif::ProgressBar {
-    bar(len as u64, &format!("{{spinner}} [{{elapsed_precise}}] {name:<16} {{bar:40}} series {{pos}}/{{len}}"))
-}
-
-fn score(name: &str, train: &[Series], test: &[Series], season: usize) -> Result<(Score, f64)> {
+/// Backtests the model `name` with a progress bar; the seconds it took to fit and forecast.
+fn backtest(name: &str, series: &[Series], season: usize, horizon: usize, origins: usize) -> Result<(Backtest, f64)> {
     let model = model(name)?;
     let pb = bar(
-        train.len() as u64,
-        &format!("{{spinner}} [{{elapsed_precise}}] {name:<12} {{bar:40}} series {{pos}}/{{len}}"),
+        series.len() as u64,
+        &format!("{{spinner}} [{{elapsed_precise}}] {name:<16} {{bar:40}} series {{pos}}/{{len}}"),
     );
     let started = Instant::now();
-    // M4 scales MASE by the one-step naive error for weekly data: its scaling period is 1.
-    let score = m4::evaluate(train, test, model.as_ref(), season, 1, &|done| pb.set_position(done as u64))
-        .map_err(anyhow::Error::msg)?;
+    let b = rolling_origin(series, model.as_ref(), season, horizon, origins, &|done| pb.set_position(done as u64));
     let seconds = started.elapsed().as_secs_f64();
     pb.finish_and_clear();
-    for (id, why) in &score.failures {
-        eprintln!("{name}: series {id} not forecast: {why}");
+    for (at, why) in b.failures.iter().take(10) {
+        eprintln!("{name}: {at} not forecast: {why}");
     }
-    Ok((score, seconds))
+    Ok((b, seconds))
 }
 
 pub fn run(args: ForecastArgs) -> Result<()> {
@@ -110,42 +133,29 @@ pub fn run(args: ForecastArgs) -> Result<()> {
     }
 }
 
+/// M4 scoring: each series forecast once, from where its training values end, by sMAPE, MASE (the
+/// one-step naive scale, M4's for weekly data) and OWA against Naive2 on the same series.
 fn run_m4(args: &ForecastArgs, season: usize, holdout: usize) -> Result<()> {
-    let train_path = args.train.as_deref().context("--train is required for m4")?;
-    let all = read_series(train_path)?;
-    let (train, test) = match &args.test {
-        Some(path) => (all, read_series(path)?),
-        None => m4::hold_out(&all, holdout),
-    };
-    eprintln!(
-        "{}: {} series, horizon {}",
-        train_path.display(),
-        train.len(),
-        test.first().map_or(0, |s| s.values.len())
-    );
-    let (naive2, _) = score("naive2", &train, &test, season)?;
+    let (series, horizon) = train_and_test(args, holdout, m4::parse, "in the M4 layout")?;
+    eprintln!("{} series, horizon {horizon}", series.len());
+    let (naive2, _) = backtest("naive2", &series, season, horizon, 1)?;
     let mut rows = Vec::new();
     for name in names(&args.model) {
-        let (s, fit_s) = score(name, &train, &test, season)?;
-        let row = json!({
-            "model": s.model,
-            "smape": s.smape,
-            "mase": s.mase,
-            "owa": owa(s.smape, s.mase, naive2.smape, naive2.mase),
-            "series": s.series,
-            "failed": s.failures.len(),
-            "fit_s": fit_s,
-        });
+        let (b, fit_s) = backtest(name, &series, season, horizon, 1)?;
+        let owa = owa(b.smape, b.mase, naive2.smape, naive2.mase);
         eprintln!(
-            "{:<14} sMAPE {:>7.3}  MASE {:>6.3}  OWA {:>6.3}  {} series  {:.1} s",
-            s.model,
-            s.smape,
-            s.mase,
-            row["owa"].as_f64().unwrap_or(f64::NAN),
-            s.series,
-            fit_s
+            "{:<16} sMAPE {:>7.3}  MASE {:>6.3}  OWA {:>6.3}  {} series  {:.1} s",
+            b.model, b.smape, b.mase, owa, b.series, fit_s
         );
-        rows.push(row);
+        rows.push(json!({
+            "model": b.model,
+            "smape": b.smape,
+            "mase": b.mase,
+            "owa": owa,
+            "series": b.series,
+            "failed": b.failures.len(),
+            "fit_s": fit_s,
+        }));
     }
     emit_rows(args.json, rows);
     Ok(())
@@ -157,20 +167,11 @@ fn emit_rows(json: bool, mut rows: Vec<serde_json::Value>) {
     emit(json, &out);
 }
 
-/// Backtests each model `--model` names on `series` and prints its accuracy.
+/// Backtests each model `--model` names on `series` and prints its accuracy as retailers read it.
 fn run_backtests(args: &ForecastArgs, series: &[Series], season: usize, horizon: usize, origins: usize) -> Result<()> {
     let mut rows = Vec::new();
     for name in names(&args.model) {
-        let model = model(name)?;
-        let pb = series_bar(series.len(), name);
-        let started = Instant::now();
-        let b: Backtest =
-            rolling_origin(series, model.as_ref(), season, horizon, origins, &|done| pb.set_position(done as u64));
-        let fit_s = started.elapsed().as_secs_f64();
-        pb.finish_and_clear();
-        for (at, why) in b.failures.iter().take(10) {
-            eprintln!("{name}: {at} not forecast: {why}");
-        }
+        let (b, fit_s) = backtest(name, series, season, horizon, origins)?;
         eprintln!(
             "{:<16} 1-WAPE {:>6.2} %  bias {:>+6.2} %  MASE {:>6.3}  RMSSE {:>6.3}  {} series  {:.1} s",
             b.model,
@@ -198,35 +199,8 @@ fn run_backtests(args: &ForecastArgs, series: &[Series], season: usize, horizon:
 }
 
 fn run_daily(args: &ForecastArgs, season: usize, holdout: usize) -> Result<()> {
-    let read = |path: &Path| -> Result<Vec<Series>> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        daily::parse(&text).with_context(|| format!("{}: not a daily sales file", path.display()))
-    };
-    let train_path = args.train.as_deref().context("--train is required for daily-csv")?;
-    let mut series = read(train_path)?;
-    // With a test file, each series continues into its test days and the backtest's one origin sits
-    // where the training file ends.
-    let horizon = match &args.test {
-        Some(path) => {
-            let test = read(path)?;
-            let lengths: std::collections::BTreeSet<usize> = test.iter().map(|t| t.values.len()).collect();
-            let [horizon] = lengths.into_iter().collect::<Vec<_>>()[..] else {
-                bail!("{}: every series needs the same number of test days", path.display());
-            };
-            if test.len() != series.len() {
-                bail!("{} series to train on but {} to test", series.len(), test.len());
-            }
-            for (s, t) in series.iter_mut().zip(test) {
-                if s.id != t.id {
-                    bail!("training series {:?} has no test series (found {:?})", s.id, t.id);
-                }
-                s.values.extend(t.values);
-            }
-            horizon
-        }
-        None => holdout,
-    };
-    eprintln!("{}: {} series, {horizon} days ahead, season {season}", train_path.display(), series.len());
+    let (series, horizon) = train_and_test(args, holdout, daily::parse, "a daily sales file")?;
+    eprintln!("{} series, {horizon} days ahead, season {season}", series.len());
     run_backtests(args, &series, season, horizon, 1)
 }
 
@@ -240,9 +214,7 @@ fn run_walmart(args: &ForecastArgs, season: usize) -> Result<()> {
     if args.horizon == 0 || args.origins == 0 {
         bail!("--horizon and --origins must be at least 1");
     }
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let series =
-        walmart::parse(&text, level).with_context(|| format!("{}: not the Walmart sales layout", path.display()))?;
+    let series = read(path, |text| walmart::parse(text, level), "the Walmart sales layout")?;
     eprintln!(
         "{}: {} series at level {}, {} origins of {} weeks",
         path.display(),

@@ -217,18 +217,11 @@ impl Session<'_> {
         self.n += 1;
         self.events.push(BehaviourEvent {
             event_id: Some(format!("{}:{}", self.sid, self.n)),
-            kind,
             customer_id: Some(self.customer.to_string()),
             session_id: Some(self.sid.clone()),
             product_id: product.map(|k| self.ctx.world.products[k].external_id.clone()),
-            query: None,
-            position: None,
-            strategy: None,
-            request_id: None,
             location_id: Some(ONLINE_ID.into()),
-            quantity: None,
-            value_minor: None,
-            occurred_at: at(self.today.date, self.t),
+            ..BehaviourEvent::new(kind, at(self.today.date, self.t))
         });
         self.events.last_mut().expect("just pushed")
     }

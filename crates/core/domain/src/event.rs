@@ -76,6 +76,28 @@ pub struct BehaviourEvent {
     pub occurred_at: DateTime<Utc>,
 }
 
+impl BehaviourEvent {
+    /// An event of `kind` at `occurred_at` with nothing else known yet; callers name the rest with
+    /// struct update syntax (`BehaviourEvent { customer_id: …, ..BehaviourEvent::new(kind, at) }`).
+    pub fn new(kind: EventKind, occurred_at: DateTime<Utc>) -> Self {
+        Self {
+            event_id: None,
+            kind,
+            customer_id: None,
+            session_id: None,
+            product_id: None,
+            query: None,
+            position: None,
+            strategy: None,
+            request_id: None,
+            location_id: None,
+            quantity: None,
+            value_minor: None,
+            occurred_at,
+        }
+    }
+}
+
 impl Validate for BehaviourEvent {
     fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
@@ -126,19 +148,12 @@ mod tests {
 
     fn click() -> BehaviourEvent {
         BehaviourEvent {
-            event_id: None,
-            kind: EventKind::Click,
-            customer_id: None,
             session_id: Some("s-1".into()),
             product_id: Some("P1".into()),
-            query: None,
             position: Some(3),
             strategy: Some("hybrid".into()),
             request_id: Some("r-1".into()),
-            location_id: None,
-            quantity: None,
-            value_minor: None,
-            occurred_at: "2026-03-01T10:00:00Z".parse().unwrap(),
+            ..BehaviourEvent::new(EventKind::Click, "2026-03-01T10:00:00Z".parse().unwrap())
         }
     }
 

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::m4::Series;
-use crate::metrics::{mase, rmsse};
+use crate::metrics::{mase, rmsse, smape};
 use crate::{Forecaster, Request};
 
 /// Accuracy over every series, origin and step.
@@ -16,6 +16,8 @@ pub struct Backtest {
     pub one_minus_wape: f64,
     /// `Σ(f − a) / Σ|a|`: positive when the model over-forecasts.
     pub bias: f64,
+    /// Mean sMAPE (M4's, in percent) over the series and origins.
+    pub smape: f64,
     /// Mean MASE (one-step naive scale) over the series and origins where the scale is defined.
     pub mase: f64,
     /// Mean RMSSE (M5's scaled error) over the series and origins where the scale is defined.
@@ -66,6 +68,7 @@ pub fn rolling_origin(
         model: model.name().to_string(),
         one_minus_wape: 1.0 - total.absolute_error / volume,
         bias: total.signed_error / volume,
+        smape: mean(&total.smapes),
         mase: mean(&total.scaled),
         rmsse: mean(&total.squared_scaled),
         series: series_scored,
@@ -83,6 +86,7 @@ struct Tally {
     absolute_error: f64,
     signed_error: f64,
     volume: f64,
+    smapes: Vec<f64>,
     scaled: Vec<f64>,
     squared_scaled: Vec<f64>,
     forecasts: usize,
@@ -96,6 +100,7 @@ impl Tally {
             self.signed_error += f - a;
             self.volume += a.abs();
         }
+        self.smapes.push(smape(actual, forecast));
         self.scaled.extend(mase(history, actual, forecast, 1));
         self.squared_scaled.extend(rmsse(history, actual, forecast));
         self.forecasts += 1;
@@ -105,6 +110,7 @@ impl Tally {
         self.absolute_error += other.absolute_error;
         self.signed_error += other.signed_error;
         self.volume += other.volume;
+        self.smapes.extend(other.smapes);
         self.scaled.extend(other.scaled);
         self.squared_scaled.extend(other.squared_scaled);
         self.forecasts += other.forecasts;
@@ -130,10 +136,43 @@ mod tests {
         assert_eq!((b.series, b.forecasts), (1, 2), "the short series is skipped");
         assert!((b.one_minus_wape - (1.0 - 6.0 / 26.0)).abs() < 1e-12);
         assert!((b.bias + 6.0 / 26.0).abs() < 1e-12);
-        // Naive scale 1 on both histories: MAE 1.5 each.
+        // Naive scale 1 on both histories: MAE 1.5 each. sMAPE: 200 · (1/9 + 2/10) / 2 and
+        // 200 · (1/13 + 2/14) / 2.
         assert!((b.mase - 1.5).abs() < 1e-12);
+        let smape = (100.0 * (1.0 / 9.0 + 2.0 / 10.0) + 100.0 * (1.0 / 13.0 + 2.0 / 14.0)) / 2.0;
+        assert!((b.smape - smape).abs() < 1e-9);
         // Squared naive error 1; squared errors (1 + 4) / 2 on both origins.
         assert!((b.rmsse - 2.5f64.sqrt()).abs() < 1e-12);
         assert!(b.failures.is_empty());
+    }
+
+    /// Forecasts the last value, or fails on histories shorter than three values.
+    struct LastOfThree;
+
+    impl Forecaster for LastOfThree {
+        fn name(&self) -> &str {
+            "last"
+        }
+
+        fn forecast(&self, y: &[f64], request: &Request<'_>) -> Result<crate::Forecast, crate::ForecastError> {
+            if y.len() < 3 {
+                return Err(crate::ForecastError::Empty);
+            }
+            Ok(crate::Forecast {
+                model: "last".into(),
+                mean: vec![y[y.len() - 1]; request.horizon],
+                intervals: Vec::new(),
+            })
+        }
+    }
+
+    #[test]
+    fn failures_are_named_by_series_and_origin_and_left_out_of_the_scores() {
+        // Cuts at 2 (history too short: a failure) and 3 (forecast 3 against 4: error 1 of 4).
+        let series = [Series { id: "a".into(), values: vec![1.0, 2.0, 3.0, 4.0] }];
+        let b = rolling_origin(&series, &LastOfThree, 1, 1, 2, &|_| {});
+        assert_eq!(b.failures, [("a at origin 2".to_string(), crate::ForecastError::Empty.to_string())]);
+        assert_eq!(b.forecasts, 1);
+        assert!((b.one_minus_wape - 0.75).abs() < 1e-12);
     }
 }

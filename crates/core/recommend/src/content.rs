@@ -345,6 +345,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::test_support::assert_scored;
 
     fn described(category: u32, brand: u32, tokens: &[u32]) -> ItemAttributes {
         ItemAttributes { category: Some(category), brand: Some(brand), tokens: tokens.to_vec() }
@@ -359,14 +360,6 @@ mod tests {
 
     fn config() -> ContentConfig {
         ContentConfig { history_half_life: None, popularity_weight: 0.0, ..ContentConfig::default() }
-    }
-
-    fn assert_scored(actual: &[ScoredItem], expected: &[(ItemId, f32)]) {
-        let items: Vec<ItemId> = actual.iter().map(|scored| scored.item).collect();
-        assert_eq!(items, expected.iter().map(|&(item, _)| item).collect::<Vec<_>>());
-        for (scored, &(_, score)) in actual.iter().zip(expected) {
-            assert!((scored.score - score).abs() < 1e-5, "item {}: {} != {score}", scored.item, scored.score);
-        }
     }
 
     #[test]

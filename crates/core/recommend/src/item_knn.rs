@@ -286,6 +286,7 @@ fn occurrences(train: &[&[ItemId]], n_items: usize) -> Grouped<(u32, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::assert_scored;
 
     /// Users: [0, 1, 2], [0, 1], [1, 3]; item 4 is in the catalogue but never bought.
     const TRAIN: [&[ItemId]; 3] = [&[0, 1, 2], &[0, 1], &[1, 3]];
@@ -305,14 +306,6 @@ mod tests {
         let mut model = ItemKnn::new(config);
         model.fit(&TRAIN, 5);
         model
-    }
-
-    fn assert_scored(actual: &[ScoredItem], expected: &[(ItemId, f32)]) {
-        let items: Vec<ItemId> = actual.iter().map(|scored| scored.item).collect();
-        assert_eq!(items, expected.iter().map(|&(item, _)| item).collect::<Vec<_>>());
-        for (scored, &(_, score)) in actual.iter().zip(expected) {
-            assert!((scored.score - score).abs() < 1e-5, "item {}: {} != {score}", scored.item, scored.score);
-        }
     }
 
     #[test]

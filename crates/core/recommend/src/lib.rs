@@ -20,6 +20,9 @@ mod ranking;
 pub mod sasrec;
 pub mod trending;
 
+#[cfg(test)]
+mod test_support;
+
 use serde::Serialize;
 
 pub use bundles::{Bundles, BundlesConfig, Rule};

@@ -231,6 +231,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::test_support::assert_scored;
 
     /// Items 0, 1, 2 are in category 7, item 3 in category 8.
     const CATEGORIES: [u32; 4] = [7, 7, 7, 8];
@@ -241,14 +242,6 @@ mod tests {
 
     fn config() -> TrendingConfig {
         TrendingConfig { half_life_days: 2.0, recent_half_life_days: 1.0, baseline_half_life_days: 4.0, smoothing: 1.0 }
-    }
-
-    fn assert_scored(actual: &[ScoredItem], expected: &[(ItemId, f32)]) {
-        let items: Vec<ItemId> = actual.iter().map(|scored| scored.item).collect();
-        assert_eq!(items, expected.iter().map(|&(item, _)| item).collect::<Vec<_>>());
-        for (scored, &(_, score)) in actual.iter().zip(expected) {
-            assert!((scored.score - score).abs() < 1e-5, "item {}: {} != {score}", scored.item, scored.score);
-        }
     }
 
     /// Item 0: a purchase (3) four days ago in store 1 and a click (1) now online. Item 1: a click now in

@@ -90,18 +90,12 @@ async fn exposures_keep_one_row_per_unit_and_variant(store: &dyn Store) {
 fn behaviour(id: &str, kind: EventKind, customer: &str, at_ms: i64, value: Option<i64>) -> BehaviourEvent {
     BehaviourEvent {
         event_id: Some(id.into()),
-        kind,
         customer_id: Some(customer.into()),
         session_id: Some(format!("s-{customer}")),
         product_id: Some("P01".into()),
-        query: None,
-        position: None,
-        strategy: None,
-        request_id: None,
-        location_id: None,
         quantity: value.map(|_| 2),
         value_minor: value,
-        occurred_at: chrono::DateTime::from_timestamp_millis(at_ms).expect("valid time"),
+        ..BehaviourEvent::new(kind, chrono::DateTime::from_timestamp_millis(at_ms).expect("valid time"))
     }
 }
 

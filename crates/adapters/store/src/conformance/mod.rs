@@ -69,18 +69,12 @@ pub fn product(id: &str, category: &str, name_zh: &str) -> Product {
 fn event(id: &str, kind: EventKind, customer: &str, product: &str, at: &str) -> BehaviourEvent {
     BehaviourEvent {
         event_id: Some(id.into()),
-        kind,
         customer_id: Some(customer.into()),
-        session_id: None,
         product_id: Some(product.into()),
-        query: None,
         position: Some(1),
         strategy: Some("popular".into()),
         request_id: Some("req-1".into()),
-        location_id: None,
-        quantity: None,
-        value_minor: None,
-        occurred_at: ts(at),
+        ..BehaviourEvent::new(kind, ts(at))
     }
 }
 
