@@ -44,6 +44,20 @@ pub struct Config {
     /// Most shoppers the sequence model trains on (an evenly spaced sample), which bounds its training
     /// time on a large platform; 0 trains on every shopper.
     pub recommend_sequence_shoppers: u32,
+    /// Hours between forecast runs while serving (the nightly job at 24); 0 turns it off. A run also
+    /// starts when serving begins if the newest sales are newer than the last run's.
+    pub forecast_every_hours: u32,
+    /// Days of daily sales each forecast learns from.
+    pub forecast_history_days: u32,
+    /// Days ahead each forecast covers.
+    pub forecast_horizon_days: u32,
+    /// The model for products that sell most days (see `retail eval forecast --model`); intermittent,
+    /// new and inactive products get the models that suit them.
+    pub forecast_model: String,
+    /// Turn approved-by-rule suggestions (no exception) into purchase orders without a planner.
+    pub replenishment_auto_order: bool,
+    /// A suggestion worth more than this (minor units) waits for a planner as an exception; 0: no limit.
+    pub replenishment_budget_minor: i64,
 }
 
 impl Default for Config {
@@ -67,6 +81,12 @@ impl Default for Config {
             recommend_retrain_hours: 24,
             recommend_sequence_epochs: 10,
             recommend_sequence_shoppers: 200_000,
+            forecast_every_hours: 24,
+            forecast_history_days: 728,
+            forecast_horizon_days: 28,
+            forecast_model: "theta".into(),
+            replenishment_auto_order: false,
+            replenishment_budget_minor: 0,
         }
     }
 }
@@ -149,15 +169,17 @@ impl Config {
         if let Some(n) = num("RETAIL_SESSION_HOURS")? {
             self.session_hours = n.try_into().map_err(|_| too_big("RETAIL_SESSION_HOURS"))?;
         }
-        if let Some(v) = get("RETAIL_SECURE_COOKIES") {
-            self.secure_cookies = match v.trim() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => {
-                    let message = format!("{v:?} is not true or false");
-                    return Err(ConfigError::Env { var: "RETAIL_SECURE_COOKIES".into(), message });
-                }
-            };
+        let flag = |var: &str| -> Result<Option<bool>, ConfigError> {
+            get(var)
+                .map(|v| match v.trim() {
+                    "true" | "1" => Ok(true),
+                    "false" | "0" => Ok(false),
+                    _ => Err(ConfigError::Env { var: var.into(), message: format!("{v:?} is not true or false") }),
+                })
+                .transpose()
+        };
+        if let Some(b) = flag("RETAIL_SECURE_COOKIES")? {
+            self.secure_cookies = b;
         }
         if let Some(n) = num("RETAIL_RATE_LIMIT_PER_KEY_PER_MINUTE")? {
             self.rate_limit_per_key_per_minute =
@@ -176,6 +198,24 @@ impl Config {
         if let Some(n) = num("RETAIL_RECOMMEND_SEQUENCE_SHOPPERS")? {
             self.recommend_sequence_shoppers =
                 n.try_into().map_err(|_| too_big("RETAIL_RECOMMEND_SEQUENCE_SHOPPERS"))?;
+        }
+        if let Some(n) = num("RETAIL_FORECAST_EVERY_HOURS")? {
+            self.forecast_every_hours = n.try_into().map_err(|_| too_big("RETAIL_FORECAST_EVERY_HOURS"))?;
+        }
+        if let Some(n) = num("RETAIL_FORECAST_HISTORY_DAYS")? {
+            self.forecast_history_days = n.try_into().map_err(|_| too_big("RETAIL_FORECAST_HISTORY_DAYS"))?;
+        }
+        if let Some(n) = num("RETAIL_FORECAST_HORIZON_DAYS")? {
+            self.forecast_horizon_days = n.try_into().map_err(|_| too_big("RETAIL_FORECAST_HORIZON_DAYS"))?;
+        }
+        if let Some(v) = get("RETAIL_FORECAST_MODEL") {
+            self.forecast_model = v;
+        }
+        if let Some(b) = flag("RETAIL_REPLENISHMENT_AUTO_ORDER")? {
+            self.replenishment_auto_order = b;
+        }
+        if let Some(n) = num("RETAIL_REPLENISHMENT_BUDGET_MINOR")? {
+            self.replenishment_budget_minor = n.try_into().map_err(|_| too_big("RETAIL_REPLENISHMENT_BUDGET_MINOR"))?;
         }
         Ok(())
     }

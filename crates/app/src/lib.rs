@@ -9,6 +9,7 @@ pub mod demo;
 pub mod experiments;
 pub mod ids;
 pub mod import;
+pub mod planning;
 pub mod platform;
 pub mod recommend;
 pub mod reports;

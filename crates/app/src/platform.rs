@@ -36,6 +36,8 @@ pub struct Platform {
     pub bus: Arc<dyn EventBus>,
     /// The fitted recommenders, shared by every request.
     pub models: crate::recommend::ModelSlot,
+    /// Lets one forecast run at a time.
+    pub planning: crate::planning::PlanningSlot,
     /// Wakes in-process subscribers, or the NATS relay, after a commit that wrote outbox rows.
     outbox_written: OutboxWake,
     shutdown: watch::Sender<bool>,
@@ -159,7 +161,17 @@ impl Platform {
             let task = tokio::spawn(retail_bus::run_relay(log, bus.clone(), options, shutdown_rx));
             (bus, OutboxWake::Relay(wake), Some(task))
         };
-        Ok(Self { config, store, cache, bus, models: Default::default(), outbox_written, shutdown, relay })
+        Ok(Self {
+            config,
+            store,
+            cache,
+            bus,
+            models: Default::default(),
+            planning: Default::default(),
+            outbox_written,
+            shutdown,
+            relay,
+        })
     }
 
     /// Call after committing a write that added outbox rows.

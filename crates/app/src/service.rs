@@ -59,6 +59,11 @@ fn ids_payload<'a>(ids: impl Iterator<Item = &'a str>) -> serde_json::Value {
     serde_json::json!({ "ids": ids })
 }
 
+/// Adds the outbox announcement of the documents `ids` under `topic` to a write set.
+pub(crate) fn announce<'a>(writes: &mut WriteSet, topic: &str, ids: impl Iterator<Item = &'a str>) {
+    writes.announce(new_id("evt"), topic, ids_payload(ids), chrono::Utc::now().timestamp_millis());
+}
+
 async fn apply_announced(
     p: &Platform,
     mut writes: WriteSet,
@@ -183,4 +188,23 @@ pub async fn counts(p: &Platform) -> ServiceResult<Counts> {
         out.push((kind.plural(), p.store.count_docs(kind).await?));
     }
     Ok(Counts(out))
+}
+
+/// Every stored document of a kind, parsed.
+pub(crate) async fn all_docs<T: serde::de::DeserializeOwned>(p: &Platform, kind: EntityKind) -> ServiceResult<Vec<T>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = p.store.list_docs(kind, &DocQuery { after, limit: 1000, ..Default::default() }).await?;
+        for d in &page.items {
+            let item = serde_json::from_value(d.doc.clone()).map_err(|e| {
+                ServiceError::Internal(format!("stored {} '{}' does not parse: {e}", kind.plural(), d.external_id))
+            })?;
+            out.push(item);
+        }
+        match page.next_cursor {
+            Some(next) => after = Some(next),
+            None => return Ok(out),
+        }
+    }
 }

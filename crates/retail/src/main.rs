@@ -3,6 +3,7 @@
 mod eval;
 mod eval_forecast;
 mod experiment;
+mod plan;
 mod strategy;
 
 use std::path::PathBuf;
@@ -37,10 +38,10 @@ struct Cli {
 #[derive(Args, Clone)]
 struct ServiceArgs {
     /// Folder of the embedded database [default: ./data]
-    #[arg(long, env = "RETAIL_DATA_DIR")]
+    #[arg(long, env = "RETAIL_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
     /// PostgreSQL URL for the scale-out mode (default: embedded SQLite).
-    #[arg(long, env = "RETAIL_DATABASE_URL", hide_env_values = true)]
+    #[arg(long, env = "RETAIL_DATABASE_URL", hide_env_values = true, global = true)]
     database_url: Option<String>,
 }
 
@@ -125,6 +126,20 @@ enum Command {
         service: ServiceArgs,
         #[command(subcommand)]
         command: strategy::StrategyCommand,
+    },
+    /// Demand forecasts: run now (what the nightly job does), list runs, read at any level.
+    Forecast {
+        #[command(flatten)]
+        service: ServiceArgs,
+        #[command(subcommand)]
+        command: plan::ForecastCommand,
+    },
+    /// Replenishment suggestions: list with reasons, approve, reject, order.
+    Replenish {
+        #[command(flatten)]
+        service: ServiceArgs,
+        #[command(subcommand)]
+        command: plan::ReplenishCommand,
     },
     /// Play the demo world's customers against the recommendations (each clicks and buys by their own
     /// taste) and log impressions, clicks, carts and purchases, so live CTR and conversion per strategy
@@ -402,6 +417,14 @@ async fn run(cli: Cli) -> Result<()> {
             let platform = open(load_config(cfg, &service, None)?).await?;
             strategy::run(&platform, command).await
         }
+        Command::Forecast { service, command } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            plan::forecast(&platform, command).await
+        }
+        Command::Replenish { service, command } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            plan::replenish(&platform, command).await
+        }
         Command::Simulate { service, experiment: key, strategy, traffic } => {
             let platform = open(load_config(cfg, &service, None)?).await?;
             experiment::simulate(&platform, key, strategy, traffic).await
@@ -487,6 +510,9 @@ fn bar(len: u64, template: &str) -> ProgressBar {
     pb
 }
 
+/// Weeks of nightly forecast runs the demo replays after loading, so accuracy over time shows at once.
+const DEMO_FORECAST_WEEKS: u32 = 4;
+
 async fn run_demo(platform: &Platform, demo: retail_demo::DemoConfig) -> Result<()> {
     if retail_app::demo::has_data(platform).await? {
         eprintln!("the store already holds data; serving it as it is (use --reset to generate afresh)");
@@ -511,6 +537,17 @@ async fn run_demo(platform: &Platform, demo: retail_demo::DemoConfig) -> Result<
         "demo world loaded in {:.1} s: {} locations, {} products, {} customers, {} documents, {} ledger rows, {} events",
         summary.seconds, summary.locations, summary.products, summary.customers, a.inserted, a.ledger_rows, a.events
     );
+    let pb = bar(DEMO_FORECAST_WEEKS as u64 + 1, "{spinner} [{elapsed_precise}] {bar:40} forecast run {pos}/{len}");
+    let runs = retail_app::planning::backfill(platform, DEMO_FORECAST_WEEKS, "demo", || pb.inc(1)).await?;
+    pb.finish_and_clear();
+    if let Some(last) = runs.last() {
+        eprintln!(
+            "forecast: {} series from {} weekly runs, {} replenishment suggestions waiting",
+            last.series,
+            runs.len(),
+            last.suggestions.proposed + last.suggestions.exceptions
+        );
+    }
     let password = generate_password();
     put_user(platform, "admin", Role::Admin, &password).await?;
     eprintln!("admin login: admin / {password}");
@@ -573,9 +610,12 @@ async fn serve_until_signal(platform: Platform) -> Result<()> {
         eprintln!("shutting down: finishing requests in flight");
     };
     let training = retail_app::recommend::spawn_training(platform.clone(), platform.config.recommend_retrain_hours);
+    let forecasting = retail_app::planning::spawn_schedule(platform.clone(), platform.config.forecast_every_hours);
     let served = retail_web::serve(platform.clone(), listener, shutdown).await;
-    training.abort();
-    let _ = training.await;
+    for job in [training, forecasting] {
+        job.abort();
+        let _ = job.await;
+    }
     served?;
     if let Ok(platform) = Arc::try_unwrap(platform) {
         platform.shutdown().await;

@@ -379,3 +379,41 @@ fn daily_files_are_scored_with_a_holdout_or_a_test_file() {
     let duplicate = eval(&["--test", test.to_str().unwrap()]);
     assert!(!duplicate.status.success() && text(&duplicate).contains("appears twice"), "{}", text(&duplicate));
 }
+
+#[test]
+fn the_demo_plans_and_a_planner_orders_from_the_command_line() {
+    let dir = TempDir::new("cli-plan");
+    let demo = ["demo", "--no-serve", "--stores", "2", "--skus", "60", "--customers", "60", "--days", "90"];
+    let out = retail(&dir.0, &demo);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("forecast: "), "the demo runs the forecast: {}", text(&out));
+
+    let runs = retail(&dir.0, &["forecast", "runs"]);
+    assert!(runs.status.success(), "{}", text(&runs));
+    let listed = String::from_utf8_lossy(&runs.stdout).lines().filter(|l| l.starts_with("fc-")).count();
+    assert_eq!(listed, 5, "four weekly runs back and today: {}", text(&runs));
+    let shown = retail(&dir.0, &["forecast", "show", "--level", "location"]);
+    assert!(shown.status.success() && table_row(&shown, "S001").len() == 5, "{}", text(&shown));
+    let far = retail(&dir.0, &["forecast", "run", "--as-of", "1999-01-01"]);
+    assert!(!far.status.success() && text(&far).contains("as_of"), "{}", text(&far));
+    let level = retail(&dir.0, &["forecast", "show", "--level", "planet"]);
+    assert!(!level.status.success() && text(&level).contains("unknown level 'planet'"), "{}", text(&level));
+    let backtest = retail(&dir.0, &["forecast", "backtest", "--origins", "2"]);
+    assert!(backtest.status.success(), "{}", text(&backtest));
+    assert!(table_row(&backtest, "category_location_week")[1].ends_with('%'), "{}", text(&backtest));
+
+    let queue = retail(&dir.0, &["replenish", "list", "--json"]);
+    assert!(queue.status.success(), "{}", text(&queue));
+    let items: serde_json::Value = serde_json::from_slice(&queue.stdout).expect("list --json prints JSON");
+    let id = items[0]["suggestion_id"].as_str().expect("the demo's stores need something").to_string();
+    let early = retail(&dir.0, &["replenish", "order", &id]);
+    assert!(!early.status.success() && text(&early).contains("only approved"), "{}", text(&early));
+    let approved = retail(&dir.0, &["replenish", "approve", &id]);
+    assert!(approved.status.success() && text(&approved).contains("1 changed"), "{}", text(&approved));
+    let ordered = retail(&dir.0, &["replenish", "order", &id]);
+    assert!(ordered.status.success() && text(&ordered).contains("ordered on PO-"), "{}", text(&ordered));
+    let listed = retail(&dir.0, &["replenish", "list", "--status", "ordered"]);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains(&id), "{}", text(&listed));
+    let replay = retail(&dir.0, &["replenish", "simulate", "--days", "60", "--items", "30"]);
+    assert!(replay.status.success() && text(&replay).contains("min/max cover 7"), "{}", text(&replay));
+}

@@ -41,10 +41,12 @@ pub enum Area {
     Experiments,
     /// Recommendation strategies, trained model versions and live metrics per strategy.
     Recommendations,
+    /// Demand forecasts, forecast runs and replenishment suggestions.
+    Planning,
 }
 
 impl Area {
-    pub const ALL: [Area; 9] = [
+    pub const ALL: [Area; 10] = [
         Self::Catalog,
         Self::Customers,
         Self::Orders,
@@ -54,6 +56,7 @@ impl Area {
         Self::Events,
         Self::Experiments,
         Self::Recommendations,
+        Self::Planning,
     ];
 }
 
@@ -87,7 +90,7 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
         Role::Admin => true,
         Role::Analyst => matches!(permission, Read(_) | Write(Experiments | Recommendations) | ViewOperations),
         Role::Merchandiser => matches!(permission, Read(_) | Write(Catalog | Recommendations)),
-        Role::Planner => matches!(permission, Read(_) | Write(Inventory | Supply)),
+        Role::Planner => matches!(permission, Read(_) | Write(Inventory | Supply | Planning)),
         Role::Agent => matches!(
             permission,
             Read(Catalog | Customers | Orders | Inventory | Knowledge) | Write(Customers | Orders | Knowledge)

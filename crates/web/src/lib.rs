@@ -10,6 +10,7 @@ mod extract;
 mod idempotency;
 mod metrics;
 mod openapi;
+mod planning;
 mod recommendations;
 mod request_id;
 mod routes;
@@ -123,6 +124,14 @@ pub fn routes() -> access::Routes {
         .get("/api/v1/products/{id}/related", Needs(Permission::Storefront), recommendations::related)
         .get("/api/v1/products/{id}/bundles", Needs(Permission::Storefront), recommendations::product_bundles)
         .get("/api/v1/bundles", Needs(Permission::Storefront), recommendations::cart_bundles)
+        .get("/api/v1/forecasts", Needs(Permission::Read(Area::Planning)), planning::forecasts)
+        .get("/api/v1/forecasts/runs", Needs(Permission::Read(Area::Planning)), planning::runs)
+        .post("/api/v1/forecasts/runs", Needs(Permission::Write(Area::Planning)), planning::run_now)
+        .get("/api/v1/forecasts/backtest", Needs(Permission::Read(Area::Planning)), planning::backtest)
+        .get("/api/v1/replenishment/suggestions", Needs(Permission::Read(Area::Planning)), planning::suggestions)
+        .post("/api/v1/replenishment/suggestions/decisions", Needs(Permission::Write(Area::Planning)), planning::decide)
+        .post("/api/v1/replenishment/orders", Needs(Permission::Write(Area::Planning)), planning::order)
+        .get("/api/v1/inventory/analysis", Needs(Permission::Read(Area::Planning)), planning::analysis)
         .get("/api/v1/experiments", Needs(Permission::Read(Area::Experiments)), experiments::list)
         .post("/api/v1/experiments", Needs(Permission::Write(Area::Experiments)), experiments::create)
         .get("/api/v1/experiments/{key}", Needs(Permission::Read(Area::Experiments)), experiments::get)

@@ -4,6 +4,9 @@
 
 use retail_app::experiments::{Change, ExperimentView, NewExperiment, Results, Served};
 use retail_app::import::ImportReport;
+use retail_app::planning::analysis::InventoryAnalysis;
+use retail_app::planning::replenish::{Decided, Ordered, SuggestionPage};
+use retail_app::planning::{Backtest, ForecastView, RunSummary};
 use retail_app::recommend::{ModelVersion, Recommendations, Scored};
 use retail_app::strategies::{StrategyMetrics, StrategyView};
 use retail_domain::{
@@ -23,6 +26,7 @@ use utoipa::openapi::{
 
 use crate::error::Problem;
 use crate::experiments::AssignRequest;
+use crate::planning::{DecisionRequest, OrderRequest, RunRequest};
 use crate::recommendations::StrategyEdit;
 use crate::routes::StatusChange;
 
@@ -326,6 +330,96 @@ pub fn document() -> OpenApi {
     item.put = Some(put_strategy.build());
     paths = paths.path("/api/v1/recommendation-strategies/{name}", item);
 
+    let forecasts = op(
+        "planning",
+        "forecasts",
+        "A run's forecasts with 80 % and 95 % intervals and the sales before, summed bottom-up to a level",
+    )
+    .parameter(param("run_id", ParameterIn::Query, "A run (default: the latest)", false))
+    .parameter(param(
+        "level",
+        ParameterIn::Query,
+        "product_location (default), category_location, location, category, product or total",
+        false,
+    ))
+    .parameter(param("location_id", ParameterIn::Query, "Only this location's series", false))
+    .parameter(param("category_id", ParameterIn::Query, "Only this category's series", false))
+    .parameter(param("product_id", ParameterIn::Query, "Only this product's series", false))
+    .parameter(param(
+        "history_days",
+        ParameterIn::Query,
+        "Days of sales before the forecast, 0 to 365 (default 56)",
+        false,
+    ))
+    .parameter(param("limit", ParameterIn::Query, "Most series, largest first, 1 to 500 (default 20)", false))
+    .response("200", ok("The run and its series at the level", schema_ref::<ForecastView>()))
+    .response("404", problem("No run yet, or an unknown run"))
+    .response("422", problem("Unknown level or a bound out of range"));
+    paths = paths.path("/api/v1/forecasts", PathItem::new(HttpMethod::Get, forecasts));
+    let list_runs =
+        op("planning", "forecast_runs", "The latest forecast runs: models, patterns, accuracy, suggestions")
+            .parameter(param("limit", ParameterIn::Query, "How many, newest first (default 20)", false))
+            .response(
+                "200",
+                ok("Runs", ObjectBuilder::new().property("items", array_of(schema_ref::<RunSummary>())).into()),
+            );
+    let run_now = op(
+        "planning",
+        "run_forecast",
+        "Run the forecast now (what the nightly job does): forecast every location × product, score earlier runs, \
+         propose replenishment",
+    )
+    .request_body(Some(body(schema_ref::<RunRequest>(), "application/json")))
+    .response("201", ok("The run", schema_ref::<RunSummary>()))
+    .response("409", problem("No sales recorded yet"))
+    .response("422", problem("as_of outside the recorded sales"));
+    let mut item = PathItem::new(HttpMethod::Get, list_runs);
+    item.post = Some(run_now.build());
+    paths = paths.path("/api/v1/forecasts/runs", item);
+    let backtest = op(
+        "planning",
+        "forecast_backtest",
+        "Rolling-origin backtest on the stored sales: 1 − WAPE and bias per level, as a run would forecast",
+    )
+    .parameter(param("origins", ParameterIn::Query, "Weekly origins, 1 to 52 (default 4)", false))
+    .response("200", ok("Accuracy per level", schema_ref::<Backtest>()));
+    paths = paths.path("/api/v1/forecasts/backtest", PathItem::new(HttpMethod::Get, backtest));
+    let suggestions = op("planning", "replenishment_suggestions", "Replenishment suggestions with quantities and why")
+        .parameter(param(
+            "status",
+            ParameterIn::Query,
+            "Comma-separated: proposed, exception, approved, rejected, ordered, superseded (default: the first three)",
+            false,
+        ))
+        .parameter(param("location_id", ParameterIn::Query, "Only this location", false))
+        .parameter(param("run_id", ParameterIn::Query, "Only this run's", false))
+        .parameter(param("after", ParameterIn::Query, "Cursor from the previous page", false))
+        .parameter(param("limit", ParameterIn::Query, "1 to 1000 (default 100)", false))
+        .response("200", ok("A page", schema_ref::<SuggestionPage>()));
+    paths = paths.path("/api/v1/replenishment/suggestions", PathItem::new(HttpMethod::Get, suggestions));
+    let decide = op("planning", "decide_suggestions", "Approve or reject suggestions waiting for a decision")
+        .request_body(Some(body(schema_ref::<DecisionRequest>(), "application/json")))
+        .response("200", ok("How many changed; ids that were not waiting", schema_ref::<Decided>()));
+    paths = paths.path("/api/v1/replenishment/suggestions/decisions", PathItem::new(HttpMethod::Post, decide));
+    let order = op(
+        "planning",
+        "order_suggestions",
+        "Turn approved suggestions into submitted purchase orders, one per location and supplier",
+    )
+    .request_body(Some(body(schema_ref::<OrderRequest>(), "application/json")))
+    .response("201", ok("The purchase orders written", schema_ref::<Ordered>()))
+    .response("409", problem("A suggestion is not approved; nothing was ordered"));
+    paths = paths.path("/api/v1/replenishment/orders", PathItem::new(HttpMethod::Post, order));
+    let analysis = op(
+        "planning",
+        "inventory_analysis",
+        "A location's ABC × XYZ classes, stock value, turnover, stock-out, overstock and expiry risks",
+    )
+    .parameter(param("location_id", ParameterIn::Query, "The location", true))
+    .response("200", ok("The analysis", schema_ref::<InventoryAnalysis>()))
+    .response("404", problem("Unknown location"));
+    paths = paths.path("/api/v1/inventory/analysis", PathItem::new(HttpMethod::Get, analysis));
+
     let key = || param("key", ParameterIn::Path, "The experiment's key", true);
     let list_experiments = op("experiments", "list_experiments", "Every experiment, newest first").response(
         "200",
@@ -399,6 +493,16 @@ pub fn document() -> OpenApi {
         .schema_from::<Results>()
         .schema_from::<Served>()
         .schema_from::<AssignRequest>()
+        .schema_from::<ForecastView>()
+        .schema_from::<RunSummary>()
+        .schema_from::<RunRequest>()
+        .schema_from::<Backtest>()
+        .schema_from::<SuggestionPage>()
+        .schema_from::<DecisionRequest>()
+        .schema_from::<Decided>()
+        .schema_from::<Ordered>()
+        .schema_from::<OrderRequest>()
+        .schema_from::<InventoryAnalysis>()
         .security_scheme(
             "apiKey",
             SecurityScheme::Http(

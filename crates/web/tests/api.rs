@@ -329,3 +329,72 @@ async fn import_endpoint_streams_csv_and_reports_rows() {
         .await
         .problem(StatusCode::NOT_FOUND, "route_not_found");
 }
+
+#[tokio::test]
+async fn forecasts_and_replenishment_over_http() {
+    let api = Api::seeded("planning").await;
+    api.get("/api/v1/forecasts").await.problem(StatusCode::NOT_FOUND, "not_found");
+    api.post("/api/v1/forecasts/runs", json!({})).await.problem(StatusCode::CONFLICT, "conflict");
+    let days = 42;
+    let today = chrono::Utc::now().date_naive();
+    let sales: Vec<Value> = (0..days)
+        .map(|d| {
+            let day = today - chrono::Duration::days(d);
+            json!({"movement_id": format!("s-{d}"), "location_id": "S1", "product_id": "P1", "kind": "sale",
+                   "quantity": 4 + d % 3, "unit_value_minor": 1290, "occurred_at": format!("{day}T10:00:00Z")})
+        })
+        .collect();
+    let r = api.post("/api/v1/inventory/movements", json!(sales)).await;
+    assert_eq!(r.json()["ledger_rows"], 42, "{}", r.text);
+
+    let run = api.post("/api/v1/forecasts/runs", json!({})).await;
+    assert_eq!(run.status, StatusCode::CREATED, "{}", run.text);
+    let run = run.json();
+    assert_eq!(run["series"], 1);
+    assert_eq!(run["as_of"], today.to_string());
+    let total = api.get("/api/v1/forecasts?level=total&history_days=14").await;
+    assert_eq!(total.status, StatusCode::OK, "{}", total.text);
+    let series = &total.json()["series"][0];
+    assert_eq!(series["mean"].as_array().unwrap().len(), 28);
+    assert_eq!(series["history"].as_array().unwrap().len(), 14);
+    let week: f64 = series["mean"].as_array().unwrap()[..7].iter().map(|v| v.as_f64().unwrap()).sum();
+    assert!((28.0..=42.0).contains(&week), "about five a day: {week}");
+    assert_eq!(series["intervals"][0]["level"], 0.8);
+    let runs = api.get("/api/v1/forecasts/runs").await.json();
+    assert_eq!(runs["items"][0]["run_id"], run["run_id"]);
+
+    api.get("/api/v1/forecasts?level=planet").await.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    api.get("/api/v1/forecasts?colour=red").await.problem(StatusCode::BAD_REQUEST, "invalid_query");
+    api.get("/api/v1/forecasts?limit=lots").await.problem(StatusCode::BAD_REQUEST, "invalid_query");
+    api.post("/api/v1/forecasts/runs", json!({"as_of": "1999-01-01"}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    api.get("/api/v1/forecasts/backtest?origins=0")
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    api.get("/api/v1/replenishment/suggestions?status=lost")
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let queue = api.get("/api/v1/replenishment/suggestions").await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.text);
+    assert!(queue.json()["items"].as_array().unwrap().is_empty(), "P1 has no supplier: nothing to order");
+    api.post("/api/v1/replenishment/suggestions/decisions", json!({"ids": [], "decision": "approve"}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    api.post("/api/v1/replenishment/suggestions/decisions", json!({"ids": ["x"], "decision": "maybe"}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let unknown =
+        api.post("/api/v1/replenishment/suggestions/decisions", json!({"ids": ["x"], "decision": "approve"})).await;
+    assert_eq!(unknown.json(), json!({"changed": 0, "unchanged": ["x"]}));
+    api.post("/api/v1/replenishment/orders", json!({"ids": ["x"]})).await.problem(StatusCode::CONFLICT, "conflict");
+
+    let analysis = api.get("/api/v1/inventory/analysis?location_id=S1").await;
+    assert_eq!(analysis.status, StatusCode::OK, "{}", analysis.text);
+    let analysis = analysis.json();
+    assert_eq!(analysis["products"], 1);
+    assert_eq!(analysis["matrix"][0]["abc"], "A", "the only seller holds all the value");
+    assert!(analysis["stockout_risk"].as_array().unwrap().is_empty(), "no supplier, no lead time to miss");
+    api.get("/api/v1/inventory/analysis?location_id=S9").await.problem(StatusCode::NOT_FOUND, "not_found");
+    api.get("/api/v1/inventory/analysis").await.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+}

@@ -425,6 +425,9 @@ async fn browse_every_page(b: &Browser) {
         "nav.stores",
         "nav.inventory",
         "nav.suppliers",
+        "nav.forecasts",
+        "nav.replenishment",
+        "nav.analysis",
         "nav.recommendations",
         "nav.experiments",
         "nav.users",
@@ -664,6 +667,81 @@ async fn recommendations_explained(b: &Browser) {
     b.assert_clean_log(&[]).await;
 }
 
+/// A planner's morning: the forecast's fan chart with its shaded intervals and accuracy over time, a
+/// drill-down from the chain to a store, then the replenishment queue: approve two suggestions, turn
+/// them into purchase orders, and find them ordered.
+async fn plan_and_order(b: &Browser) {
+    b.click_to("a.nav-item[data-nav=\"nav.forecasts\"]", "/console/forecasts").await;
+    let page = check_page(b, "/console/forecasts", 3, true).await;
+    let bands = b
+        .js(
+            "return [...document.querySelectorAll('div.chart[data-chart]')]
+               .map(c => JSON.parse(c.dataset.chart).series.filter(s => s.role === 'band').length)",
+            json!([]),
+        )
+        .await;
+    b.ensure(
+        bands.as_array().is_some_and(|c| c.contains(&json!(2))),
+        format!("the fan chart shades two intervals: {bands}"),
+    )
+    .await;
+    b.screenshot("forecasts").await;
+    eprintln!("/console/forecasts: {:?}, {} charts, {} rows", page.heading, page.charts, page.rows);
+    let store = href_of(b, "main table tbody tr td a[href^=\"/console/forecasts?level=location\"]").await;
+    b.click_to("main table tbody tr td a[href^=\"/console/forecasts?level=location\"]", &store).await;
+    let stores = check_page(b, &store, 2, true).await;
+    b.ensure(stores.rows >= 2, format!("the chain drills down to its stores: {} rows", stores.rows)).await;
+
+    b.click_to("a.nav-item[data-nav=\"nav.analysis\"]", "/console/planning/analysis").await;
+    let analysis = check_page(b, "/console/planning/analysis", 1, true).await;
+    eprintln!("/console/planning/analysis: {:?}, {} charts, {} rows", analysis.heading, analysis.charts, analysis.rows);
+    b.screenshot("inventory-analysis").await;
+
+    b.click_to("a.nav-item[data-nav=\"nav.replenishment\"]", "/console/replenishment").await;
+    check_page(b, "/console/replenishment", 0, true).await;
+    let form = "form[action=\"/console/replenishment/decisions\"]";
+    let ticked = b
+        .js(
+            "const boxes = [...document.querySelectorAll(arguments[0] + ' input[name=id]')].slice(0, 2);
+             boxes.forEach(x => x.click());
+             return boxes.map(x => x.value);",
+            json!([form]),
+        )
+        .await;
+    let ticked: Vec<String> =
+        ticked.as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    b.ensure(ticked.len() == 2, format!("two suggestions to tick: {ticked:?}")).await;
+    b.click_to(&format!("{form} button[type=submit]"), "/console/replenishment").await;
+    check_page(b, "the queue after approving", 0, true).await;
+    let approved = b
+        .js(
+            "return [...document.querySelectorAll(arguments[0] + ' input[name=id]')]
+               .filter(x => arguments[1].includes(x.value)).map(x => x.parentElement.textContent)",
+            json!([form, ticked]),
+        )
+        .await;
+    b.ensure(
+        approved
+            .as_array()
+            .is_some_and(|a| a.len() == 2 && a.iter().all(|t| t.as_str().is_some_and(|t| t.contains("Approved")))),
+        format!("both read approved: {approved}"),
+    )
+    .await;
+    b.js(
+        "document.querySelector(arguments[0] + ' select[name=action]').value = 'order';
+         [...document.querySelectorAll(arguments[0] + ' input[name=id]')]
+           .filter(x => arguments[1].includes(x.value)).forEach(x => x.click());",
+        json!([form, ticked]),
+    )
+    .await;
+    b.click_to(&format!("{form} button[type=submit]"), "/console/replenishment").await;
+    b.goto("/console/replenishment?status=ordered").await;
+    let ordered = check_page(b, "ordered suggestions", 0, true).await;
+    b.ensure(ordered.rows == 2, format!("the two suggestions were ordered: {} rows", ordered.rows)).await;
+    b.screenshot("replenishment").await;
+    b.assert_clean_log(&[]).await;
+}
+
 /// Back after an htmx navigation redraws the previous page's charts, and the
 /// sidebar's API docs link loads the docs page whole, with its own styles.
 async fn back_and_docs(b: &Browser) {
@@ -702,7 +780,7 @@ async fn agent_is_refused(b: &Browser, site: SocketAddr) {
     .await;
     check_page(b, "the agent's overview", 3, true).await;
     let nav = b.js("return [...document.querySelectorAll('a.nav-item')].map(a => a.dataset.nav)", json!([])).await;
-    for hidden in ["nav.users", "nav.keys", "nav.suppliers", "nav.audit"] {
+    for hidden in ["nav.users", "nav.keys", "nav.suppliers", "nav.audit", "nav.replenishment"] {
         b.ensure(
             !nav.as_array().is_some_and(|n| n.contains(&json!(hidden))),
             format!("the agent's sidebar links {hidden}: {nav}"),
@@ -738,6 +816,7 @@ async fn the_console_works_in_a_real_browser() {
     let mut tmp = TempPlatform::embedded("browser").await;
     let demo = DemoConfig { stores: 3, skus: 80, customers: 300, days: 60, seed: 7 };
     load_demo(&tmp, demo, |_| {}).await.expect("load the demo world");
+    retail_app::planning::backfill(&tmp, 2, "test", || {}).await.expect("the nightly forecast runs");
     users::put_user(&tmp, "admin", Role::Admin, ADMIN_PASSWORD).await.expect("create the admin");
     users::put_user(&tmp, "agent", Role::Agent, AGENT_PASSWORD).await.expect("create the agent");
     let platform = Arc::new(tmp.take());
@@ -756,6 +835,7 @@ async fn the_console_works_in_a_real_browser() {
     back_and_docs(&b).await;
     ab_test_round_trip(&b).await;
     recommendations_explained(&b).await;
+    plan_and_order(&b).await;
     api_key_round_trip(&b, site).await;
     agent_is_refused(&b, site).await;
     b.cmd("DELETE", "", None).await;

@@ -11,6 +11,7 @@
 mod access;
 mod experiments;
 mod migrate;
+mod planning;
 mod recommendations;
 mod reports;
 mod schema;
@@ -28,10 +29,14 @@ pub use experiments::{
     BehaviourWindow, EventUnit, ExperimentRecord, ExperimentStore, ExposureRow, ExposureWrite, UnitBehaviour,
 };
 pub use migrate::{Migration, migrations};
+pub use planning::{
+    ForecastRunRecord, ForecastSeriesRecord, PlanningStore, SalesSeries, SuggestionMove, SuggestionQuery,
+    SuggestionRecord,
+};
 pub use recommendations::{ImpressionOutcome, ModelVersionRecord, RecommendationStore, StrategyDay, StrategyRecord};
 pub use reports::{
     CategorySales, DateRange, DaySales, LOW_COVER_DAYS, LocationSales, OVER_COVER_DAYS, OrderSummary, ProductSales,
-    ReportStore, SALES_RATE_DAYS, StockAlertKind, StockCover,
+    ReportStore, SALES_RATE_DAYS, StockAlertKind, StockCover, day_date, day_number,
 };
 pub use schema::{TableSpec, table_spec};
 pub use sql::{SqlStore, connect};
@@ -53,7 +58,9 @@ pub trait BulkWrite: Send {
 
 /// The platform's storage interface. Object safe: used as `Arc<dyn Store>`.
 #[async_trait]
-pub trait Store: AccessStore + ExperimentStore + RecommendationStore + ReportStore + Send + Sync {
+pub trait Store:
+    AccessStore + ExperimentStore + PlanningStore + RecommendationStore + ReportStore + Send + Sync
+{
     fn backend(&self) -> Backend;
 
     /// Checks that the database answers (readiness probe).

@@ -21,6 +21,7 @@ const SQLITE: &[Migration] = &[
         name: "recommendations",
         sql: include_str!("../migrations/sqlite/0005_recommendations.sql"),
     },
+    Migration { version: 6, name: "planning", sql: include_str!("../migrations/sqlite/0006_planning.sql") },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -33,6 +34,7 @@ const POSTGRES: &[Migration] = &[
         name: "recommendations",
         sql: include_str!("../migrations/postgres/0005_recommendations.sql"),
     },
+    Migration { version: 6, name: "planning", sql: include_str!("../migrations/postgres/0006_planning.sql") },
 ];
 
 pub fn migrations(backend: Backend) -> &'static [Migration] {

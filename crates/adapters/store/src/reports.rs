@@ -50,7 +50,8 @@ impl DateRange {
         ((self.to - self.from).num_days() + 1).max(0)
     }
 
-    fn day_numbers(&self) -> (i64, i64) {
+    /// The range's first and last day as days since 1970-01-01.
+    pub fn day_numbers(&self) -> (i64, i64) {
         (day_number(self.from), day_number(self.to))
     }
 
@@ -202,11 +203,13 @@ const MS_PER_DAY: i64 = 86_400_000;
 /// `NaiveDate::num_days_from_ce` of 1970-01-01.
 const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
-fn day_number(date: NaiveDate) -> i64 {
+/// Days since 1970-01-01 (UTC), as the rollups key days.
+pub fn day_number(date: NaiveDate) -> i64 {
     i64::from(date.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE)
 }
 
-fn day_date(day: i64) -> Result<NaiveDate, StoreError> {
+/// The date of a day number.
+pub fn day_date(day: i64) -> Result<NaiveDate, StoreError> {
     i32::try_from(day)
         .ok()
         .and_then(|d| d.checked_add(UNIX_EPOCH_DAYS_FROM_CE))

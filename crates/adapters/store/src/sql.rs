@@ -252,7 +252,11 @@ impl SqlStore {
 
     /// Everything `apply` does, inside a caller's transaction. Checks come first,
     /// so a refused write set has written nothing.
-    async fn apply_in(&self, tx: &mut Transaction<'static, Any>, writes: WriteSet) -> Result<Applied, StoreError> {
+    pub(crate) async fn apply_in(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        writes: WriteSet,
+    ) -> Result<Applied, StoreError> {
         let mut seen: HashMap<(EntityKind, &str), usize> = HashMap::new();
         for (i, d) in writes.docs.iter().enumerate() {
             if let Some(first) = seen.insert((d.kind, d.external_id.as_str()), i) {
@@ -562,6 +566,12 @@ impl Conditions {
         self.clauses.push(clause_with_param.replace('?', &format!("${}", self.values.len())));
     }
 
+    /// A clause whose `$N` parameters the caller numbered from [`Self::next_param`].
+    pub(crate) fn add_many(&mut self, clause: &str, values: impl IntoIterator<Item = SqlValue>) {
+        self.values.extend(values);
+        self.clauses.push(clause.to_string());
+    }
+
     pub(crate) fn add_opt_text(&mut self, column: &str, value: &Option<String>) {
         if let Some(v) = value {
             self.add(&format!("{column} = ?"), SqlValue::Text(Some(v.clone())));
@@ -583,7 +593,7 @@ fn clamp_limit(limit: u32) -> i64 {
 
 /// Cuts `limit + 1` fetched rows to a page; the extra row only says there is more,
 /// and the cursor is the page's last key.
-fn into_page<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
+pub(crate) fn into_page<T>(mut items: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
     let next_cursor = if more { items.last().map(|t| encode_cursor(&key(t))) } else { None };

@@ -11,7 +11,10 @@ async fn sqlite_meets_the_contract() {
     std::fs::create_dir_all(dir.join("nested")).unwrap();
     let store = connect(&url, 4).await.expect("open sqlite");
     let applied = store.migrate().await.unwrap();
-    assert_eq!(applied, ["0001_foundation", "0002_access", "0003_reports", "0004_experiments", "0005_recommendations"]);
+    assert_eq!(
+        applied,
+        ["0001_foundation", "0002_access", "0003_reports", "0004_experiments", "0005_recommendations", "0006_planning"]
+    );
     conformance::run_all(&store).await;
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use retail_domain::{Category, EntityKind, EventKind, Location, LocationKind, Product, ProductStatus, Text};
 use retail_recommend::rank::Rules;
 use retail_recommend::{Event as DatedEvent, ItemAttributes, ItemId};
-use retail_store::{DocQuery, EventUnit, ImpressionOutcome, Interaction, ModelVersionRecord};
+use retail_store::{EventUnit, ImpressionOutcome, Interaction, ModelVersionRecord};
 use serde::{Deserialize, Serialize};
 
 pub use models::{
@@ -26,7 +26,7 @@ pub use models::{
 
 use crate::experiments::{self, Served};
 use crate::platform::Platform;
-use crate::service::{ServiceError, ServiceResult, invalid};
+use crate::service::{ServiceError, ServiceResult, all_docs, invalid};
 use crate::strategies::{self, Source, StrategyConfig};
 
 /// Behaviour that says a shopper wanted a product.
@@ -124,24 +124,6 @@ impl ModelSlot {
     fn set(&self, trained: Arc<Trained>) {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(trained);
         self.stock.lock().unwrap_or_else(|e| e.into_inner()).clear();
-    }
-}
-
-async fn all_docs<T: serde::de::DeserializeOwned>(p: &Platform, kind: EntityKind) -> ServiceResult<Vec<T>> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = p.store.list_docs(kind, &DocQuery { after, limit: 1000, ..Default::default() }).await?;
-        for d in &page.items {
-            let item = serde_json::from_value(d.doc.clone()).map_err(|e| {
-                ServiceError::Internal(format!("stored {} '{}' does not parse: {e}", kind.plural(), d.external_id))
-            })?;
-            out.push(item);
-        }
-        match page.next_cursor {
-            Some(next) => after = Some(next),
-            None => return Ok(out),
-        }
     }
 }
 

@@ -657,7 +657,7 @@ impl AutoEts {
 }
 
 /// A flat forecast of `value` whose error spreads like a random walk's with one-step deviation `step_sd`.
-fn flat_forecast(model: &str, value: f64, step_sd: f64, horizon: usize, levels: &[f64]) -> Forecast {
+pub(crate) fn flat_forecast(model: &str, value: f64, step_sd: f64, horizon: usize, levels: &[f64]) -> Forecast {
     let mean = vec![value; horizon];
     let sd: Vec<f64> = (1..=horizon).map(|h| step_sd * (h as f64).sqrt()).collect();
     Forecast { model: model.to_string(), intervals: normal_intervals(&mean, &sd, levels), mean }

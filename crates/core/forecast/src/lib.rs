@@ -2,22 +2,31 @@
 //! (oldest first) and returns point forecasts with prediction intervals for the next `horizon` steps.
 //! Pure: data in, forecasts out; no I/O.
 //!
+//! - [`arima`]: seasonal ARIMA with Hyndman–Khandakar's automatic order selection by AICc.
 //! - [`backtest`]: rolling-origin backtests scored as 1 − WAPE, bias and MASE.
 //! - [`baselines`]: naive, seasonal naive, moving average and M4's Naive2; the M4 seasonality test and
 //!   classical multiplicative seasonal adjustment.
 //! - [`daily`]: daily sales files, one series or many.
+//! - [`demand`]: a chain's daily demand per product and location: patterns, models per pattern, new
+//!   products, coherent sums.
 //! - [`ets`]: exponential smoothing state-space models (ETS) with automatic selection by AICc.
+//! - [`events`]: holidays and events (China's retail festivals built in), their effects on daily
+//!   demand learned per event and day around it, histories adjusted and forecasts restored with them.
 //! - [`intermittent`]: Croston, SBA, TSB and ADIDA for intermittent demand.
 //! - [`m4`]: the M4 competition files and scoring.
 //! - [`metrics`]: sMAPE, MASE and OWA as the M4 competition defines them; WAPE as retailers read it.
-//! - [`models`]: every model by name (the default: AutoETS), and equal-weight combinations.
+//! - [`models`]: every model by name (the default: AutoETS), equal-weight combinations, and the
+//!   per-series choice among models by a short rolling-origin validation.
 //! - [`theta`]: the Theta method as M4's benchmark runs it, and the optimised Theta method.
 //! - [`walmart`]: the Walmart weekly sales file as series per store and department or per store.
 
+pub mod arima;
 pub mod backtest;
 pub mod baselines;
 pub mod daily;
+pub mod demand;
 pub mod ets;
+pub mod events;
 pub mod intermittent;
 pub mod m4;
 pub mod metrics;
@@ -68,6 +77,8 @@ pub enum ForecastError {
     NoHorizon,
     #[error("interval level {0} is not between 0 and 1")]
     BadLevel(f64),
+    #[error("unknown model '{0}'")]
+    UnknownModel(String),
 }
 
 impl Request<'_> {

@@ -36,6 +36,24 @@
         splitLine: { show: false } }, axisName(spec.y2_name, "y")));
     }
     base.tooltip.trigger = "axis";
+    if (spec.series.some(function (s) { return s.role; })) {
+      // Bands read as "lower – upper", not as their stacked width.
+      base.tooltip.formatter = function (items) {
+        var lines = [items.length ? items[0].axisValueLabel : ""];
+        items.forEach(function (it) {
+          var s = spec.series[it.seriesIndex];
+          var v = s.data[it.dataIndex];
+          if (v === null || v === undefined || s.role === "base") return;
+          if (s.role === "band") {
+            var low = spec.series[it.seriesIndex - 1].data[it.dataIndex];
+            lines.push(it.marker + s.name + ": " + fmt(low) + " – " + fmt(low + v));
+          } else {
+            lines.push(it.marker + s.name + ": " + fmt(v));
+          }
+        });
+        return lines.join("<br>");
+      };
+    }
     base.grid = { left: horizontal ? 130 : 72, right: spec.y2_name ? 72 : 24, top: spec.series.length > 1 ? 36 : 16,
                   bottom: 48, containLabel: false };
     if (horizontal) {
@@ -44,7 +62,10 @@
       category.axisLabel.overflow = "truncate";
       category.nameGap = 120;
     }
-    if (spec.series.length > 1) base.legend = { top: 0 };
+    if (spec.series.length > 1) {
+      base.legend = { top: 0, data: spec.series.filter(function (s) { return s.role !== "base"; })
+        .map(function (s) { return s.name; }) };
+    }
     base.xAxis = horizontal ? values[0] : category;
     base.yAxis = horizontal ? category : values;
     base.series = spec.series.map(function (s) {
@@ -52,6 +73,13 @@
       var out = { type: type, name: s.name, data: s.data, showSymbol: false };
       if (!horizontal) out.yAxisIndex = s.axis;
       if (type === "line" && spec.series.length === 1) out.areaStyle = { opacity: 0.08 };
+      // A band is its lower edge (invisible) with its width stacked on top and shaded.
+      if (s.role) {
+        out.stack = "band:" + s.name;
+        out.lineStyle = { opacity: 0 };
+        out.silent = true;
+        if (s.role === "band") out.areaStyle = { opacity: 0.18 };
+      }
       if (type === "bar") out.barMaxWidth = 28;
       return out;
     });

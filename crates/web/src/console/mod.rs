@@ -8,6 +8,7 @@ mod browse;
 mod experiments;
 mod i18n;
 mod overview;
+mod planning;
 mod recommendations;
 pub mod view;
 
@@ -57,6 +58,11 @@ pub fn routes() -> Routes {
         .get("/console/recommendations/strategies/new", Needs(Write(Recommendations)), recommendations::new_strategy)
         .get("/console/recommendations/strategies/{name}", Needs(Read(Recommendations)), recommendations::editor)
         .post("/console/recommendations/strategies/{name}", Needs(Write(Recommendations)), recommendations::save)
+        .get("/console/forecasts", Needs(Read(Planning)), planning::forecasts)
+        .post("/console/forecasts/run", Needs(Write(Planning)), planning::run_now)
+        .get("/console/replenishment", Needs(Read(Planning)), planning::replenishment)
+        .post("/console/replenishment/decisions", Needs(Write(Planning)), planning::decide)
+        .get("/console/planning/analysis", Needs(Read(Planning)), planning::analysis)
         .get("/console/users", Needs(ManageAccess), admin::users)
         .post("/console/users", Needs(ManageAccess), admin::add_user)
         .post("/console/users/{name}/role", Needs(ManageAccess), admin::set_role)
@@ -112,6 +118,19 @@ const NAV: &[(&str, &str, &str, Access)] = &[
     ("nav.section.business", "nav.stores", "/console/stores", Access::Needs(Permission::Read(Area::Catalog))),
     ("nav.section.business", "nav.inventory", "/console/inventory", Access::Needs(Permission::Read(Area::Inventory))),
     ("nav.section.business", "nav.suppliers", "/console/suppliers", Access::Needs(Permission::Read(Area::Supply))),
+    ("nav.section.planning", "nav.forecasts", "/console/forecasts", Access::Needs(Permission::Read(Area::Planning))),
+    (
+        "nav.section.planning",
+        "nav.replenishment",
+        "/console/replenishment",
+        Access::Needs(Permission::Read(Area::Planning)),
+    ),
+    (
+        "nav.section.planning",
+        "nav.analysis",
+        "/console/planning/analysis",
+        Access::Needs(Permission::Read(Area::Planning)),
+    ),
     (
         "nav.section.growth",
         "nav.recommendations",

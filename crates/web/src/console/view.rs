@@ -241,9 +241,13 @@ pub enum ChartKind {
 #[derive(Debug, Clone, Serialize)]
 pub struct Series {
     pub name: String,
+    /// Missing points (NaN) are gaps.
     pub data: Vec<f64>,
     /// 0 for the left axis, 1 for the right (two units on one chart).
     pub axis: u8,
+    /// For interval bands: `base` is the invisible lower edge, `band` the shaded width stacked on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
 }
 
 /// A chart declared from data: the console script turns it into an ECharts
@@ -278,14 +282,23 @@ impl Chart {
     }
 
     pub fn series(mut self, name: impl Into<String>, data: Vec<f64>) -> Self {
-        self.series.push(Series { name: name.into(), data, axis: 0 });
+        self.series.push(Series { name: name.into(), data, axis: 0, role: None });
+        self
+    }
+
+    /// A shaded band between `lower` and `upper` (a prediction interval), named once.
+    pub fn band(mut self, name: impl Into<String>, lower: Vec<f64>, upper: Vec<f64>) -> Self {
+        let width = lower.iter().zip(&upper).map(|(l, u)| u - l).collect();
+        let name = name.into();
+        self.series.push(Series { name: name.clone(), data: lower, axis: 0, role: Some("base") });
+        self.series.push(Series { name, data: width, axis: 0, role: Some("band") });
         self
     }
 
     /// A series on a second axis at the right, named `y2_name`.
     pub fn series_right(mut self, name: impl Into<String>, y2_name: impl Into<String>, data: Vec<f64>) -> Self {
         self.y2_name = y2_name.into();
-        self.series.push(Series { name: name.into(), data, axis: 1 });
+        self.series.push(Series { name: name.into(), data, axis: 1, role: None });
         self
     }
 

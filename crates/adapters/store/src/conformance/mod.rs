@@ -4,6 +4,7 @@
 
 mod access;
 mod experiments;
+mod planning;
 mod recommendations;
 mod reports;
 
@@ -111,6 +112,7 @@ pub async fn run_all(store: &dyn Store) {
     experiments::run(store).await;
     recommendations::run(store).await;
     reports::run(store).await;
+    planning::run(store).await;
 }
 
 async fn log_indexes_suspend_and_restore(store: &dyn Store) {
