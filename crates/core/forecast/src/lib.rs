@@ -15,6 +15,7 @@
 //! - [`intermittent`]: Croston, SBA, TSB and ADIDA for intermittent demand.
 //! - [`m4`]: the M4 competition files and scoring.
 //! - [`metrics`]: sMAPE, MASE and OWA as the M4 competition defines them; WAPE as retailers read it.
+//! - [`normal`]: the standard normal CDF and quantile to nearly full double precision.
 //! - [`models`]: every model by name (the default: AutoETS), equal-weight combinations, and the
 //!   per-series choice among models by a short rolling-origin validation.
 //! - [`theta`]: the Theta method as M4's benchmark runs it, and the optimised Theta method.
@@ -31,6 +32,7 @@ pub mod intermittent;
 pub mod m4;
 pub mod metrics;
 pub mod models;
+pub mod normal;
 pub mod theta;
 pub mod walmart;
 
@@ -109,66 +111,7 @@ pub trait Forecaster: Sync {
 
 /// The standard normal quantile for a two-sided interval of coverage `level`, e.g. 1.96 for 0.95.
 pub fn normal_quantile(level: f64) -> f64 {
-    inverse_normal_cdf(0.5 + level / 2.0)
-}
-
-/// Acklam's rational approximation of the inverse standard normal CDF (relative error below 1.2e-9),
-/// refined by one Halley step.
-fn inverse_normal_cdf(p: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969683028665376e1,
-        2.209460984245205e2,
-        -2.759285104469687e2,
-        1.383_577_518_672_69e2,
-        -3.066479806614716e1,
-        2.506628277459239,
-    ];
-    const B: [f64; 5] =
-        [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-    const C: [f64; 6] = [
-        -7.784894002430293e-3,
-        -3.223964580411365e-1,
-        -2.400758277161838,
-        -2.549732539343734,
-        4.374664141464968,
-        2.938163982698783,
-    ];
-    const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-    let low = 0.02425;
-    let x = if p < low {
-        let q = (-2.0 * p.ln()).sqrt();
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    } else if p <= 1.0 - low {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    } else {
-        let q = (-2.0 * (1.0 - p).ln()).sqrt();
-        -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    };
-    // One Halley step against the exact CDF via erfc.
-    let e = 0.5 * erfc(-x / std::f64::consts::SQRT_2) - p;
-    let u = e * (2.0 * std::f64::consts::PI).sqrt() * (x * x / 2.0).exp();
-    x - u / (1.0 + x * u / 2.0)
-}
-
-/// The complementary error function (Numerical Recipes' Chebyshev fit, relative error below 1.2e-7).
-fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t
-        * (-z * z - 1.26551223
-            + t * (1.00002368
-                + t * (0.37409196
-                    + t * (0.09678418
-                        + t * (-0.18628806
-                            + t * (0.27886807
-                                + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
-            .exp();
-    if x >= 0.0 { r } else { 2.0 - r }
+    normal::quantile(0.5 + level / 2.0)
 }
 
 /// Normal prediction intervals around `mean` with the standard deviation `sd[h]` of each step's error.

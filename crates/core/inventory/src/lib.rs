@@ -7,19 +7,16 @@
 //! - [`classify`]: ABC by share of value, XYZ by demand variability, turnover and days of cover.
 //! - [`simulate`]: replays a daily demand history under a policy (lost sales) through the same
 //!   [`policy::suggest`] that serves live suggestions, and compares policies at an equal fill rate.
-//! - [`normal`]: the standard normal quantile used for safety stock.
 
 #![warn(missing_docs)]
 
 pub mod classify;
-pub mod normal;
 pub mod policy;
 pub mod simulate;
 
 pub use classify::{
     Abc, AbcCuts, Xyz, XyzCuts, abc, coefficient_of_variation, days_of_cover, period_totals, turnover, xyz,
 };
-pub use normal::{normal_cdf, normal_quantile};
 pub use policy::{
     DemandView, InputError, ItemInputs, Policy, Reason, ServiceTargets, Suggestion, eoq, explain_en, service_level_for,
     suggest,

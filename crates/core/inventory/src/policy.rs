@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::classify::Abc;
-use crate::normal::normal_quantile;
+use retail_forecast::normal;
 
 /// Largest accepted stock, demand or standard deviation, in units: beyond it sums over many days
 /// would lose integer precision in `f64`.
@@ -424,7 +424,7 @@ pub(crate) fn suggest_reusing(
     let sigma_l = inputs.lead_time_std_days;
     let spread = (protection * sigma_d * sigma_d + mean_daily * mean_daily * sigma_l * sigma_l).sqrt();
     // Below 50 % service the normal model asks for a negative buffer; hold none instead.
-    let safety_stock = (normal_quantile(inputs.service_level) * spread).max(0.0);
+    let safety_stock = (normal::quantile(inputs.service_level) * spread).max(0.0);
     if lead == 0.0 {
         reasons.push(Reason::ZeroLeadTime);
     }

@@ -50,7 +50,7 @@ fn upper_tail(x: f64) -> f64 {
 }
 
 /// Standard normal cumulative distribution function `P(Z <= x)`; NaN for NaN.
-pub fn normal_cdf(x: f64) -> f64 {
+pub fn cdf(x: f64) -> f64 {
     if x.is_nan() {
         f64::NAN
     } else if x == f64::INFINITY {
@@ -66,7 +66,7 @@ pub fn normal_cdf(x: f64) -> f64 {
 
 /// Standard normal quantile: the `z` with `P(Z <= z) = p`, e.g. 1.6448536269514722 for 0.95.
 /// `p <= 0` gives −∞, `p >= 1` gives +∞ and NaN gives NaN (callers validate `p` first).
-pub fn normal_quantile(p: f64) -> f64 {
+pub fn quantile(p: f64) -> f64 {
     if p.is_nan() {
         return f64::NAN;
     }
@@ -149,7 +149,7 @@ mod tests {
             (0.05, -1.6448536269514729),
         ];
         for (p, z) in cases {
-            let got = normal_quantile(p);
+            let got = quantile(p);
             assert!((got - z).abs() < 1e-12 * (1.0 + z.abs()), "z({p}) = {got}, want {z}");
         }
     }
@@ -158,12 +158,12 @@ mod tests {
     fn quantile_inverts_cdf_and_handles_edges() {
         for i in 1..1000 {
             let p = i as f64 / 1000.0;
-            assert!((normal_cdf(normal_quantile(p)) - p).abs() < 1e-14, "p = {p}");
+            assert!((cdf(quantile(p)) - p).abs() < 1e-14, "p = {p}");
         }
-        assert_eq!(normal_quantile(0.0), f64::NEG_INFINITY);
-        assert_eq!(normal_quantile(1.0), f64::INFINITY);
-        assert!(normal_quantile(f64::NAN).is_nan());
-        assert!((normal_cdf(1.959963984540054) - 0.975).abs() < 1e-15);
-        assert!((normal_cdf(-8.0) - 6.22096057427178e-16).abs() < 1e-28);
+        assert_eq!(quantile(0.0), f64::NEG_INFINITY);
+        assert_eq!(quantile(1.0), f64::INFINITY);
+        assert!(quantile(f64::NAN).is_nan());
+        assert!((cdf(1.959963984540054) - 0.975).abs() < 1e-15);
+        assert!((cdf(-8.0) - 6.22096057427178e-16).abs() < 1e-28);
     }
 }
