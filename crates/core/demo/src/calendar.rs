@@ -2,41 +2,11 @@
 //! weekday, season and festival, and local (Asia/Shanghai) times in UTC.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+// One table of China's lunar festivals: the forecasting calendar's.
+use retail_forecast::events::{MID_AUTUMN, SPRING_FESTIVAL};
 
 /// The last simulated day. Fixed, so the demo never depends on the clock.
 pub(crate) const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2026, 10, 31).unwrap();
-
-/// Chinese New Year's Day (Spring Festival), 2016–2027: the whole range a
-/// config may reach back to.
-const SPRING_FESTIVAL: [(i32, u32, u32); 12] = [
-    (2016, 2, 8),
-    (2017, 1, 28),
-    (2018, 2, 16),
-    (2019, 2, 5),
-    (2020, 1, 25),
-    (2021, 2, 12),
-    (2022, 2, 1),
-    (2023, 1, 22),
-    (2024, 2, 10),
-    (2025, 1, 29),
-    (2026, 2, 17),
-    (2027, 2, 6),
-];
-
-/// Mid-Autumn Festival (mooncakes), 2016–2026.
-const MID_AUTUMN: [(i32, u32, u32); 11] = [
-    (2016, 9, 15),
-    (2017, 10, 4),
-    (2018, 9, 24),
-    (2019, 9, 13),
-    (2020, 10, 1),
-    (2021, 9, 21),
-    (2022, 9, 10),
-    (2023, 9, 29),
-    (2024, 9, 17),
-    (2025, 10, 6),
-    (2026, 9, 25),
-];
 
 /// Weekly shopping rhythm of a category, Monday first.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

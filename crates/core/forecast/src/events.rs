@@ -78,8 +78,12 @@ pub struct EventCalendar {
     events: Vec<Event>,
 }
 
-/// Spring Festival (lunar new year's day), 2020–2030.
-const SPRING_FESTIVAL: [(i32, u32, u32); 11] = [
+/// Spring Festival (lunar new year's day), 2016–2030.
+pub const SPRING_FESTIVAL: [(i32, u32, u32); 15] = [
+    (2016, 2, 8),
+    (2017, 1, 28),
+    (2018, 2, 16),
+    (2019, 2, 5),
     (2020, 1, 25),
     (2021, 2, 12),
     (2022, 2, 1),
@@ -93,8 +97,12 @@ const SPRING_FESTIVAL: [(i32, u32, u32); 11] = [
     (2030, 2, 3),
 ];
 
-/// Dragon Boat Festival (5th day of the 5th lunar month), 2020–2030.
-const DRAGON_BOAT: [(i32, u32, u32); 11] = [
+/// Dragon Boat Festival (5th day of the 5th lunar month), 2016–2030.
+pub const DRAGON_BOAT: [(i32, u32, u32); 15] = [
+    (2016, 6, 9),
+    (2017, 5, 30),
+    (2018, 6, 18),
+    (2019, 6, 7),
     (2020, 6, 25),
     (2021, 6, 14),
     (2022, 6, 3),
@@ -108,8 +116,12 @@ const DRAGON_BOAT: [(i32, u32, u32); 11] = [
     (2030, 6, 5),
 ];
 
-/// Mid-Autumn Festival (15th day of the 8th lunar month), 2020–2030.
-const MID_AUTUMN: [(i32, u32, u32); 11] = [
+/// Mid-Autumn Festival (15th day of the 8th lunar month), 2016–2030.
+pub const MID_AUTUMN: [(i32, u32, u32); 15] = [
+    (2016, 9, 15),
+    (2017, 10, 4),
+    (2018, 9, 24),
+    (2019, 9, 13),
     (2020, 10, 1),
     (2021, 9, 21),
     (2022, 9, 10),
@@ -123,8 +135,12 @@ const MID_AUTUMN: [(i32, u32, u32); 11] = [
     (2030, 9, 12),
 ];
 
-/// Qingming (the Pure Brightness solar term, tomb-sweeping day), 2020–2030.
-const QINGMING: [(i32, u32, u32); 11] = [
+/// Qingming (the Pure Brightness solar term, tomb-sweeping day), 2016–2030.
+pub const QINGMING: [(i32, u32, u32); 15] = [
+    (2016, 4, 4),
+    (2017, 4, 4),
+    (2018, 4, 5),
+    (2019, 4, 5),
     (2020, 4, 4),
     (2021, 4, 4),
     (2022, 4, 5),
@@ -139,7 +155,7 @@ const QINGMING: [(i32, u32, u32); 11] = [
 ];
 
 /// The years [`EventCalendar::china_retail`] covers.
-pub const CHINA_RETAIL_YEARS: std::ops::RangeInclusive<i32> = 2020..=2030;
+pub const CHINA_RETAIL_YEARS: std::ops::RangeInclusive<i32> = 2016..=2030;
 
 fn days_of(table: &[(i32, u32, u32)]) -> Vec<i64> {
     table.iter().map(|&(y, m, d)| day_number(y, m, d)).collect()
@@ -155,7 +171,7 @@ impl EventCalendar {
         Self::default()
     }
 
-    /// The festivals and shopping days that move a Chinese supermarket's demand, 2020–2030, largest
+    /// The festivals and shopping days that move a Chinese supermarket's demand, 2016–2030, largest
     /// effects first: Spring Festival (four weeks of stock-up, then the emptied city), the Lantern
     /// Festival, Mid-Autumn (six weeks of mooncakes), Dragon Boat (zongzi), Qingming, the National
     /// Day and Labour Day golden weeks, and the 618, Double 11 and Double 12 shopping festivals.
@@ -563,7 +579,7 @@ mod tests {
         assert!(has("national_day", 2030, 10, 1));
         assert!(has("double_11", 2020, 11, 11));
         for e in c.events() {
-            assert_eq!(e.days.len(), 11, "{} covers 2020–2030", e.name);
+            assert_eq!(e.days.len(), 15, "{} covers 2016–2030", e.name);
         }
     }
 
