@@ -15,7 +15,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use retail_domain::{EntityKind, Product};
 use retail_forecast::demand::{self, DemandForecast, Input, Options, Pattern};
 use retail_forecast::events::EventCalendar;
-use retail_forecast::{ForecastError, Interval, models};
+use retail_forecast::{ForecastError, Interval};
 use retail_store::{DateRange, ForecastRunRecord, ForecastSeriesRecord, SalesSeries, day_date, day_number};
 use serde::{Deserialize, Serialize};
 
@@ -863,9 +863,4 @@ async fn scheduled(p: &Platform) {
     if let Err(e) = run(p, options).await {
         tracing::warn!(error = %e, "the scheduled forecast run failed; the previous forecasts stay");
     }
-}
-
-/// Every model name a run may be configured with.
-pub fn model_names() -> &'static [&'static str] {
-    &models::NAMES
 }

@@ -18,8 +18,7 @@ pub use classify::{
     Abc, AbcCuts, Xyz, XyzCuts, abc, coefficient_of_variation, days_of_cover, period_totals, turnover, xyz,
 };
 pub use policy::{
-    DemandView, InputError, ItemInputs, Policy, Reason, ServiceTargets, Suggestion, eoq, explain_en, service_level_for,
-    suggest,
+    DemandView, InputError, ItemInputs, Policy, Reason, ServiceTargets, Suggestion, eoq, explain_en, suggest,
 };
 pub use simulate::{
     CompareError, Comparison, Costs, DayRecord, LeadTimes, SimConfig, SimError, SimReport, compare_at_equal_fill_rate,

@@ -172,11 +172,6 @@ impl ServiceTargets {
     }
 }
 
-/// The default service level of an ABC class: A 0.98, B 0.95, C 0.90.
-pub fn service_level_for(class: Abc) -> f64 {
-    ServiceTargets::default().for_class(class)
-}
-
 /// Why a suggestion came out as it did, with the numbers, for rendering in any language.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -884,9 +879,9 @@ mod tests {
 
     #[test]
     fn service_targets_and_explanations() {
-        assert_eq!(service_level_for(Abc::A), 0.98);
-        assert_eq!(service_level_for(Abc::B), 0.95);
-        assert_eq!(service_level_for(Abc::C), 0.90);
+        assert_eq!(ServiceTargets::default().for_class(Abc::A), 0.98);
+        assert_eq!(ServiceTargets::default().for_class(Abc::B), 0.95);
+        assert_eq!(ServiceTargets::default().for_class(Abc::C), 0.90);
         let custom = ServiceTargets { a: 0.995, ..ServiceTargets::default() };
         assert_eq!(custom.for_class(Abc::A), 0.995);
         let text = explain_en(&Reason::RoundedToPacks { pack_size: 12, from: 30.0, to: 36 });
