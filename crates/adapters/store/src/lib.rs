@@ -9,6 +9,7 @@
 //! been checked, so a rejected write leaves the data exactly as it was.
 
 mod access;
+mod assistant;
 mod experiments;
 mod migrate;
 mod planning;
@@ -24,6 +25,10 @@ pub mod conformance;
 pub use access::{
     AccessStore, ApiKeyRecord, AuditQuery, AuditRecord, SessionRecord, StoredAuditRecord, UserAccessChange,
     UserAccessUpdate,
+};
+pub use assistant::{
+    AssistantFigures, AssistantStore, ConversationDay, ConversationQuery, ConversationRecord, IntentExampleRecord,
+    MessageRecord, ReturnQuery, ReturnRequestRecord,
 };
 pub use experiments::{
     BehaviourWindow, EventUnit, ExperimentRecord, ExperimentStore, ExposureRow, ExposureWrite, UnitBehaviour,
@@ -59,7 +64,7 @@ pub trait BulkWrite: Send {
 /// The platform's storage interface. Object safe: used as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
-    AccessStore + ExperimentStore + PlanningStore + RecommendationStore + ReportStore + Send + Sync
+    AccessStore + AssistantStore + ExperimentStore + PlanningStore + RecommendationStore + ReportStore + Send + Sync
 {
     fn backend(&self) -> Backend;
 

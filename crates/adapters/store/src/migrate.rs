@@ -22,6 +22,7 @@ const SQLITE: &[Migration] = &[
         sql: include_str!("../migrations/sqlite/0005_recommendations.sql"),
     },
     Migration { version: 6, name: "planning", sql: include_str!("../migrations/sqlite/0006_planning.sql") },
+    Migration { version: 7, name: "assistant", sql: include_str!("../migrations/sqlite/0007_assistant.sql") },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -35,6 +36,7 @@ const POSTGRES: &[Migration] = &[
         sql: include_str!("../migrations/postgres/0005_recommendations.sql"),
     },
     Migration { version: 6, name: "planning", sql: include_str!("../migrations/postgres/0006_planning.sql") },
+    Migration { version: 7, name: "assistant", sql: include_str!("../migrations/postgres/0007_assistant.sql") },
 ];
 
 pub fn migrations(backend: Backend) -> &'static [Migration] {

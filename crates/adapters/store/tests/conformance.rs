@@ -13,7 +13,15 @@ async fn sqlite_meets_the_contract() {
     let applied = store.migrate().await.unwrap();
     assert_eq!(
         applied,
-        ["0001_foundation", "0002_access", "0003_reports", "0004_experiments", "0005_recommendations", "0006_planning"]
+        [
+            "0001_foundation",
+            "0002_access",
+            "0003_reports",
+            "0004_experiments",
+            "0005_recommendations",
+            "0006_planning",
+            "0007_assistant"
+        ]
     );
     conformance::run_all(&store).await;
     std::fs::remove_dir_all(&dir).ok();

@@ -13,6 +13,7 @@ pub mod knowledge;
 pub mod location;
 pub mod money;
 pub mod order;
+pub mod returns;
 pub mod supply;
 pub mod text;
 pub mod validate;
@@ -26,6 +27,9 @@ pub use knowledge::KbArticle;
 pub use location::{Location, LocationKind};
 pub use money::{Currency, Money};
 pub use order::{Order, OrderChannel, OrderLine, OrderStatus, Payment, Shipment};
+pub use returns::{
+    ItemCondition, ReturnDecision, ReturnItem, ReturnKind, ReturnOutcome, ReturnPolicy, ReturnReason,
+};
 pub use supply::{GoodsReceipt, PurchaseLine, PurchaseOrder, PurchaseOrderStatus, ReceiptLine, Supplier};
 pub use text::Text;
 pub use validate::{Validate, Violation, Violations};

@@ -3,6 +3,7 @@
 //! behaviour it protects in its assertion message.
 
 mod access;
+mod assistant;
 mod experiments;
 mod planning;
 mod recommendations;
@@ -113,6 +114,7 @@ pub async fn run_all(store: &dyn Store) {
     recommendations::run(store).await;
     reports::run(store).await;
     planning::run(store).await;
+    assistant::run(store).await;
 }
 
 async fn log_indexes_suspend_and_restore(store: &dyn Store) {
