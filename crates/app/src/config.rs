@@ -58,6 +58,14 @@ pub struct Config {
     pub replenishment_auto_order: bool,
     /// A suggestion worth more than this (minor units) waits for a planner as an exception; 0: no limit.
     pub replenishment_budget_minor: i64,
+    /// The returns and exchanges policy the assistant decides by (`[returns]` in retail.toml).
+    pub returns: retail_domain::ReturnPolicy,
+    /// Shared secret the shop's backend signs customer tokens with, so the assistant knows who is
+    /// logged in; empty: customers prove each order with their phone number's last digits.
+    pub assistant_identity_secret: String,
+    /// Serve `/shop`, a sample storefront with the chat widget that signs in demo customers. Only
+    /// for the demo: it hands out customer tokens to anyone.
+    pub demo_shop: bool,
 }
 
 impl Default for Config {
@@ -87,6 +95,9 @@ impl Default for Config {
             forecast_model: "theta".into(),
             replenishment_auto_order: false,
             replenishment_budget_minor: 0,
+            returns: retail_domain::ReturnPolicy::default(),
+            assistant_identity_secret: String::new(),
+            demo_shop: false,
         }
     }
 }
@@ -217,6 +228,26 @@ impl Config {
         if let Some(n) = num("RETAIL_REPLENISHMENT_BUDGET_MINOR")? {
             self.replenishment_budget_minor = n.try_into().map_err(|_| too_big("RETAIL_REPLENISHMENT_BUDGET_MINOR"))?;
         }
+        if let Some(n) = num("RETAIL_RETURNS_WINDOW_DAYS")? {
+            self.returns.window_days = n.try_into().map_err(|_| too_big("RETAIL_RETURNS_WINDOW_DAYS"))?;
+        }
+        if let Some(n) = num("RETAIL_RETURNS_DEFECT_WINDOW_DAYS")? {
+            self.returns.defect_window_days = n.try_into().map_err(|_| too_big("RETAIL_RETURNS_DEFECT_WINDOW_DAYS"))?;
+        }
+        if let Some(n) = num("RETAIL_RETURNS_APPROVAL_ABOVE_MINOR")? {
+            self.returns.approval_above_minor =
+                n.try_into().map_err(|_| too_big("RETAIL_RETURNS_APPROVAL_ABOVE_MINOR"))?;
+        }
+        if let Some(v) = get("RETAIL_RETURNS_EXCLUDED_CATEGORIES") {
+            self.returns.excluded_categories =
+                v.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect();
+        }
+        if let Some(v) = get("RETAIL_ASSISTANT_IDENTITY_SECRET") {
+            self.assistant_identity_secret = v;
+        }
+        if let Some(b) = flag("RETAIL_DEMO_SHOP")? {
+            self.demo_shop = b;
+        }
         Ok(())
     }
 
@@ -266,6 +297,16 @@ mod tests {
         assert_eq!(c.session_hours, 24, "the environment overrides retail.toml");
         let err = c.apply_env(|k| (k == "RETAIL_SESSION_HOURS").then(|| "99999999999".to_string())).unwrap_err();
         assert!(err.to_string().contains("RETAIL_SESSION_HOURS"), "{err}");
+    }
+
+    #[test]
+    fn the_returns_policy_reads_from_a_table_and_the_environment() {
+        let mut c: Config = toml::from_str("[returns]\nwindow_days = 14\nexcluded_categories = [\"baby\"]").unwrap();
+        assert_eq!((c.returns.window_days, c.returns.excluded_categories.clone()), (14, vec!["baby".to_string()]));
+        assert_eq!(c.returns.approval_above_minor, 50_000, "unset keys keep their defaults");
+        c.apply_env(|k| (k == "RETAIL_RETURNS_EXCLUDED_CATEGORIES").then(|| "fresh, dairy".to_string())).unwrap();
+        assert_eq!(c.returns.excluded_categories, ["fresh", "dairy"]);
+        assert!(toml::from_str::<Config>("[returns]\nwindow = 3").is_err(), "unknown policy keys are errors");
     }
 
     #[test]

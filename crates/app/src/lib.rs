@@ -3,6 +3,7 @@
 //! CLI share (so both behave the same and handlers stay thin).
 
 pub mod access;
+pub mod assistant;
 pub mod cells;
 pub mod config;
 pub mod demo;

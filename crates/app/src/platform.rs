@@ -38,6 +38,8 @@ pub struct Platform {
     pub models: crate::recommend::ModelSlot,
     /// Lets one forecast run at a time.
     pub planning: crate::planning::PlanningSlot,
+    /// The assistant's intent model and its snapshot of the catalogue and knowledge base.
+    pub assistant: crate::assistant::AssistantSlot,
     /// Wakes in-process subscribers, or the NATS relay, after a commit that wrote outbox rows.
     outbox_written: OutboxWake,
     shutdown: watch::Sender<bool>,
@@ -168,6 +170,7 @@ impl Platform {
             bus,
             models: Default::default(),
             planning: Default::default(),
+            assistant: Default::default(),
             outbox_written,
             shutdown,
             relay,

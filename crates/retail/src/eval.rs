@@ -48,6 +48,10 @@ pub enum EvalCommand {
     },
     /// Forecasting models: accuracy on held-out values (sMAPE, MASE, OWA for M4).
     Forecast(crate::eval_forecast::ForecastArgs),
+    /// The assistant's intent classifier: accuracy, macro F1, out-of-scope recall, latency.
+    Intent(crate::eval_language::LanguageArgs),
+    /// The assistant's sentiment model on reviews labelled 1 (positive) or 0 (negative).
+    Sentiment(crate::eval_language::LanguageArgs),
     /// Recommenders: leave-one-out, full ranking, seen items masked.
     Recommend {
         /// amazon-seq, sasrec-pairs, movielens or taobao
@@ -118,6 +122,8 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
             emit(json, &out);
         }
         EvalCommand::Forecast(args) => crate::eval_forecast::run(args)?,
+        EvalCommand::Intent(args) => crate::eval_language::intent(args)?,
+        EvalCommand::Sentiment(args) => crate::eval_language::sentiment(args)?,
         EvalCommand::Recommend { format, data, k, algo, attributes, epochs, json } => {
             let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
             if k.is_empty() || k.contains(&0) {

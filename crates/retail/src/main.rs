@@ -2,6 +2,7 @@
 
 mod eval;
 mod eval_forecast;
+mod eval_language;
 mod experiment;
 mod plan;
 mod strategy;
@@ -287,9 +288,14 @@ async fn run(cli: Cli) -> Result<()> {
             serve_until_signal(platform).await
         }
         Command::Demo { service, serve, stores, skus, customers, days, seed, no_serve, reset } => {
-            let config = load_config(cfg, &service, Some(&serve))?;
+            let mut config = load_config(cfg, &service, Some(&serve))?;
             if reset {
                 reset_embedded(&config)?;
+            }
+            // The demo's sample shop signs its customers in for the chat widget.
+            config.demo_shop = true;
+            if config.assistant_identity_secret.is_empty() {
+                config.assistant_identity_secret = generate_password();
             }
             let platform = open(config).await?;
             let demo = retail_demo::DemoConfig { stores, skus, customers, days, seed };
@@ -548,9 +554,21 @@ async fn run_demo(platform: &Platform, demo: retail_demo::DemoConfig) -> Result<
             last.suggestions.proposed + last.suggestions.exceptions
         );
     }
+    let now = Utc::now();
+    let recent = retail_app::assistant::demo::seed_recent_orders(platform, now, 6).await?;
+    let pb = bar(14, "{spinner} [{elapsed_precise}] {bar:40} customer-service day {pos}/{len}");
+    let chats = retail_app::assistant::demo::replay_conversations(platform, now, 14, || pb.inc(1)).await?;
+    pb.finish_and_clear();
+    eprintln!(
+        "customer service: {} recent orders to ask about, {chats} conversations over the last 14 days",
+        recent.len()
+    );
     let password = generate_password();
     put_user(platform, "admin", Role::Admin, &password).await?;
     eprintln!("admin login: admin / {password}");
+    let password = generate_password();
+    put_user(platform, "agent", Role::Agent, &password).await?;
+    eprintln!("customer-service agent login: agent / {password}  (chat as a customer at /shop)");
     Ok(())
 }
 
@@ -600,6 +618,9 @@ async fn serve_until_signal(platform: Platform) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     eprintln!("serving on http://{addr}  (console: http://{addr}/console, API docs: http://{addr}/docs)");
+    if platform.config.demo_shop {
+        eprintln!("sample shop with the chat widget: http://{addr}/shop");
+    }
     let shutdown = async {
         // Ctrl-C in a terminal, SIGTERM from a service manager or container runtime.
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();

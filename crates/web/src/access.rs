@@ -43,10 +43,13 @@ pub enum Area {
     Recommendations,
     /// Demand forecasts, forecast runs and replenishment suggestions.
     Planning,
+    /// Customer-service conversations: the agent desk, return requests, the assistant's analytics
+    /// and training examples.
+    Service,
 }
 
 impl Area {
-    pub const ALL: [Area; 10] = [
+    pub const ALL: [Area; 11] = [
         Self::Catalog,
         Self::Customers,
         Self::Orders,
@@ -57,6 +60,7 @@ impl Area {
         Self::Experiments,
         Self::Recommendations,
         Self::Planning,
+        Self::Service,
     ];
 }
 
@@ -64,7 +68,7 @@ impl Area {
 pub enum Permission {
     Read(Area),
     Write(Area),
-    /// Storefront calls: sending behaviour events (later recommendations, chat).
+    /// Storefront calls: behaviour events, recommendations, the customer chat.
     Storefront,
     /// Service health, metrics and job status.
     ViewOperations,
@@ -93,7 +97,8 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
         Role::Planner => matches!(permission, Read(_) | Write(Inventory | Supply | Planning)),
         Role::Agent => matches!(
             permission,
-            Read(Catalog | Customers | Orders | Inventory | Knowledge) | Write(Customers | Orders | Knowledge)
+            Read(Catalog | Customers | Orders | Inventory | Knowledge | Service)
+                | Write(Customers | Orders | Knowledge | Service)
         ),
         Role::Marketer => {
             matches!(

@@ -3,6 +3,7 @@
 //! `/healthz`, `/readyz` and `/metrics`.
 
 mod access;
+mod assistant;
 mod console;
 mod error;
 mod experiments;
@@ -14,6 +15,7 @@ mod planning;
 mod recommendations;
 mod request_id;
 mod routes;
+mod shop;
 
 use std::sync::Arc;
 
@@ -132,6 +134,23 @@ pub fn routes() -> access::Routes {
         .post("/api/v1/replenishment/suggestions/decisions", Needs(Permission::Write(Area::Planning)), planning::decide)
         .post("/api/v1/replenishment/orders", Needs(Permission::Write(Area::Planning)), planning::order)
         .get("/api/v1/inventory/analysis", Needs(Permission::Read(Area::Planning)), planning::analysis)
+        .post("/api/v1/chat", Needs(Permission::Storefront), assistant::chat)
+        .get("/api/v1/chat/{id}/messages", Needs(Permission::Storefront), assistant::messages)
+        .get("/api/v1/chat/{id}/events", Needs(Permission::Storefront), assistant::events)
+        .post("/api/v1/chat/{id}/rating", Needs(Permission::Storefront), assistant::rate)
+        .get("/api/v1/assistant/conversations", Needs(Permission::Read(Area::Service)), assistant::conversations)
+        .get("/api/v1/assistant/conversations/{id}", Needs(Permission::Read(Area::Service)), assistant::messages)
+        .get("/api/v1/assistant/conversations/{id}/events", Needs(Permission::Read(Area::Service)), assistant::events)
+        .post("/api/v1/assistant/conversations/{id}/actions", Needs(Permission::Write(Area::Service)), assistant::act)
+        .get("/api/v1/assistant/returns", Needs(Permission::Read(Area::Service)), assistant::return_requests)
+        .post(
+            "/api/v1/assistant/returns/{id}/decision",
+            Needs(Permission::Write(Area::Service)),
+            assistant::decide_return,
+        )
+        .get("/api/v1/assistant/report", Needs(Permission::Read(Area::Service)), assistant::report)
+        .get("/api/v1/assistant/understand", Needs(Permission::Read(Area::Service)), assistant::understand)
+        .post("/api/v1/assistant/examples", Needs(Permission::Write(Area::Service)), assistant::add_examples)
         .get("/api/v1/experiments", Needs(Permission::Read(Area::Experiments)), experiments::list)
         .post("/api/v1/experiments", Needs(Permission::Write(Area::Experiments)), experiments::create)
         .get("/api/v1/experiments/{key}", Needs(Permission::Read(Area::Experiments)), experiments::get)
@@ -142,6 +161,8 @@ pub fn routes() -> access::Routes {
         .get("/api/v1/openapi.json", Anonymous, openapi_json)
         .get("/docs", Anonymous, docs_page)
         .get("/docs/{asset}", Anonymous, docs_asset)
+        .get("/widget.js", Anonymous, shop::widget_js)
+        .get("/shop", Anonymous, shop::shop)
         .get("/healthz", Anonymous, || async { "ok" })
         .get("/readyz", Anonymous, readyz)
         .get("/metrics", Needs(Permission::ViewOperations), metrics_text)
@@ -158,6 +179,7 @@ pub fn router(platform: Arc<Platform>) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn(shop::chat_cors))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn(request_id::layer))
         .with_state(state)

@@ -2,6 +2,10 @@
 //! nine entity kinds share one set of operations, so their paths come from one
 //! generic function rather than nine hand-written copies.
 
+use retail_app::assistant::{
+    AgentAction, AssistantReport, ChatMessage, ChatReply, ChatRequest, Conversation, ReturnRequest, Transcript,
+    Understanding,
+};
 use retail_app::experiments::{Change, ExperimentView, NewExperiment, Results, Served};
 use retail_app::import::ImportReport;
 use retail_app::planning::analysis::InventoryAnalysis;
@@ -24,6 +28,7 @@ use utoipa::openapi::{
     ResponseBuilder, Schema,
 };
 
+use crate::assistant::{ExamplesRequest, RatingRequest, ReturnDecisionRequest};
 use crate::error::Problem;
 use crate::experiments::AssignRequest;
 use crate::planning::{DecisionRequest, OrderRequest, RunRequest};
@@ -420,6 +425,132 @@ pub fn document() -> OpenApi {
     .response("404", problem("Unknown location"));
     paths = paths.path("/api/v1/inventory/analysis", PathItem::new(HttpMethod::Get, analysis));
 
+    let id = || param("id", ParameterIn::Path, "The conversation's id", true);
+    let after = || param("after", ParameterIn::Query, "Only messages after this sequence number (default 0)", false);
+    let chat = op(
+        "assistant",
+        "chat",
+        "Send a customer's message and get the assistant's answer (Chinese or English). Omit conversation_id to \
+         start a conversation; send the returned id with every later message",
+    )
+    .request_body(Some(body(schema_ref::<ChatRequest>(), "application/json")))
+    .response("200", ok("The answer, what was understood, and whether a person takes over", schema_ref::<ChatReply>()))
+    .response("404", problem("Unknown conversation"))
+    .response("409", problem("The conversation is closed, or changed meanwhile (send again)"))
+    .response("422", problem("Empty or too long message (2,000 characters at most), bad token or language"));
+    paths = paths.path("/api/v1/chat", PathItem::new(HttpMethod::Post, chat));
+    let transcript = |id_: &str, summary: &str| {
+        op("assistant", id_, summary)
+            .parameter(id())
+            .parameter(after())
+            .response("200", ok("The conversation and its messages", schema_ref::<Transcript>()))
+            .response("404", problem("Unknown conversation"))
+    };
+    paths = paths.path(
+        "/api/v1/chat/{id}/messages",
+        PathItem::new(
+            HttpMethod::Get,
+            transcript("chat_messages", "A conversation's messages (a person's answers too)"),
+        ),
+    );
+    let stream = |id_: &str| {
+        op(
+            "assistant",
+            id_,
+            "Server-sent events: `message` (a ChatMessage) as messages arrive, `status` when ownership changes",
+        )
+        .parameter(id())
+        .parameter(after())
+        .response(
+            "200",
+            ResponseBuilder::new()
+                .description("An event stream")
+                .content("text/event-stream", json(schema_ref::<ChatMessage>()))
+                .build(),
+        )
+    };
+    paths = paths.path("/api/v1/chat/{id}/events", PathItem::new(HttpMethod::Get, stream("chat_events")));
+    let rate = op("assistant", "rate_chat", "The customer's satisfaction (1-5); ends the conversation")
+        .parameter(id())
+        .request_body(Some(body(schema_ref::<RatingRequest>(), "application/json")))
+        .response("200", ok("The conversation", schema_ref::<Conversation>()))
+        .response("409", problem("Already rated"))
+        .response("422", problem("Not 1 to 5"));
+    paths = paths.path("/api/v1/chat/{id}/rating", PathItem::new(HttpMethod::Post, rate));
+    let queue = op("assistant", "conversations", "Conversations for the agent desk, most recently active first")
+        .parameter(param(
+            "status",
+            ParameterIn::Query,
+            "Comma-separated: bot, waiting, agent, closed (default: all)",
+            false,
+        ))
+        .parameter(param("limit", ParameterIn::Query, "1 to 1000 (default 50)", false))
+        .response(
+            "200",
+            ok("Conversations", ObjectBuilder::new().property("items", array_of(schema_ref::<Conversation>())).into()),
+        );
+    paths = paths.path("/api/v1/assistant/conversations", PathItem::new(HttpMethod::Get, queue));
+    paths = paths.path(
+        "/api/v1/assistant/conversations/{id}",
+        PathItem::new(HttpMethod::Get, transcript("conversation", "A conversation with its transcript")),
+    );
+    paths = paths.path(
+        "/api/v1/assistant/conversations/{id}/events",
+        PathItem::new(HttpMethod::Get, stream("conversation_events")),
+    );
+    let act = op(
+        "assistant",
+        "agent_action",
+        "An agent claims a conversation, replies, hands it back to the assistant or closes it",
+    )
+    .parameter(id())
+    .request_body(Some(body(schema_ref::<AgentAction>(), "application/json")))
+    .response("200", ok("The conversation after the action", schema_ref::<Conversation>()))
+    .response("409", problem("Not allowed now (e.g. replying before claiming, or another agent owns it)"));
+    paths = paths.path("/api/v1/assistant/conversations/{id}/actions", PathItem::new(HttpMethod::Post, act));
+    let returns =
+        op("assistant", "return_requests", "Return and exchange requests the assistant decided, newest first")
+            .parameter(param("status", ParameterIn::Query, "approved, pending_approval, refused or rejected", false))
+            .parameter(param("limit", ParameterIn::Query, "1 to 1000 (default 50)", false))
+            .response(
+                "200",
+                ok("Requests", ObjectBuilder::new().property("items", array_of(schema_ref::<ReturnRequest>())).into()),
+            );
+    paths = paths.path("/api/v1/assistant/returns", PathItem::new(HttpMethod::Get, returns));
+    let decide_return = op("assistant", "decide_return", "Approve or reject a request the policy sent to a person")
+        .parameter(param("id", ParameterIn::Path, "The request's id", true))
+        .request_body(Some(body(schema_ref::<ReturnDecisionRequest>(), "application/json")))
+        .response("204", ResponseBuilder::new().description("Decided").build())
+        .response("409", problem("Not waiting for approval"));
+    paths = paths.path("/api/v1/assistant/returns/{id}/decision", PathItem::new(HttpMethod::Post, decide_return));
+    let report = op(
+        "assistant",
+        "assistant_report",
+        "Conversations per day, automation and handoff rates, response times, intents, sentiment, satisfaction and \
+         the questions the assistant could not answer",
+    )
+    .parameter(param("from", ParameterIn::Query, "Date or RFC 3339 time (default: 30 days ago)", false))
+    .parameter(param("to", ParameterIn::Query, "Date or RFC 3339 time (default: now)", false))
+    .response("200", ok("The figures", schema_ref::<AssistantReport>()));
+    paths = paths.path("/api/v1/assistant/report", PathItem::new(HttpMethod::Get, report));
+    let understand =
+        op("assistant", "understand", "What the assistant understands of a message (intent, sentiment, entities)")
+            .parameter(param("text", ParameterIn::Query, "The message", true))
+            .response("200", ok("The understanding", schema_ref::<Understanding>()));
+    paths = paths.path("/api/v1/assistant/understand", PathItem::new(HttpMethod::Get, understand));
+    let examples =
+        op("assistant", "add_examples", "Teach the intent model with labelled questions; it retrains at once")
+            .request_body(Some(body(schema_ref::<ExamplesRequest>(), "application/json")))
+            .response(
+                "201",
+                ok(
+                    "How many were added",
+                    ObjectBuilder::new().property("added", ObjectBuilder::new().schema_type(Type::Integer)).into(),
+                ),
+            )
+            .response("422", problem("Empty text or an unknown intent"));
+    paths = paths.path("/api/v1/assistant/examples", PathItem::new(HttpMethod::Post, examples));
+
     let key = || param("key", ParameterIn::Path, "The experiment's key", true);
     let list_experiments = op("experiments", "list_experiments", "Every experiment, newest first").response(
         "200",
@@ -503,6 +634,18 @@ pub fn document() -> OpenApi {
         .schema_from::<Ordered>()
         .schema_from::<OrderRequest>()
         .schema_from::<InventoryAnalysis>()
+        .schema_from::<ChatRequest>()
+        .schema_from::<ChatReply>()
+        .schema_from::<ChatMessage>()
+        .schema_from::<Transcript>()
+        .schema_from::<RatingRequest>()
+        .schema_from::<Conversation>()
+        .schema_from::<AgentAction>()
+        .schema_from::<ReturnRequest>()
+        .schema_from::<ReturnDecisionRequest>()
+        .schema_from::<AssistantReport>()
+        .schema_from::<Understanding>()
+        .schema_from::<ExamplesRequest>()
         .security_scheme(
             "apiKey",
             SecurityScheme::Http(

@@ -398,3 +398,74 @@ async fn forecasts_and_replenishment_over_http() {
     api.get("/api/v1/inventory/analysis?location_id=S9").await.problem(StatusCode::NOT_FOUND, "not_found");
     api.get("/api/v1/inventory/analysis").await.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 }
+
+#[tokio::test]
+async fn the_assistant_chats_over_http_and_hands_over_to_an_agent() {
+    let api = Api::seeded("chat").await;
+    let article = json!({"external_id": "kb-hours", "topic": "store_hours", "published": true,
+        "tags": ["营业时间", "几点关门"],
+        "title": {"zh": "门店营业时间", "en": "Store opening hours"},
+        "body": {"zh": "所有门店每天 08:00–22:00 营业。", "en": "All stores open daily from 08:00 to 22:00."}});
+    assert_eq!(api.post("/api/v1/kb_articles", article).await.status, StatusCode::CREATED);
+
+    let r = api.post("/api/v1/chat", json!({"message": "你们几点关门？", "channel": "widget"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let reply = r.json();
+    let id = reply["conversation_id"].as_str().unwrap().to_string();
+    assert_eq!(reply["status"], "bot");
+    assert!(reply["replies"][0]["text"].as_str().unwrap().contains("22:00"), "{reply}");
+    assert_eq!(reply["replies"][0]["sources"][0]["article_id"], "kb-hours");
+    assert_eq!(reply["understood"]["language"], "zh");
+
+    let r = api.post("/api/v1/chat", json!({"conversation_id": id, "message": "I want a human agent please"})).await;
+    assert_eq!(r.json()["status"], "waiting", "{}", r.text);
+    assert_eq!(r.json()["handoff"], "asked_for_human");
+    let queue = api.get("/api/v1/assistant/conversations?status=waiting").await.json();
+    assert_eq!(queue["items"][0]["conversation_id"], id.as_str());
+    let claim = api.post(&format!("/api/v1/assistant/conversations/{id}/actions"), json!({"action": "claim"})).await;
+    assert_eq!(claim.status, StatusCode::OK, "{}", claim.text);
+    let reply = json!({"action": "reply", "text": "您好，我来帮您"});
+    assert_eq!(api.post(&format!("/api/v1/assistant/conversations/{id}/actions"), reply).await.status, StatusCode::OK);
+    let transcript = api.get(&format!("/api/v1/chat/{id}/messages?after=4")).await.json();
+    let senders: Vec<&str> =
+        transcript["messages"].as_array().unwrap().iter().map(|m| m["sender"].as_str().unwrap()).collect();
+    assert_eq!(senders, ["system", "agent"], "{transcript}");
+    assert_eq!(transcript["conversation"]["status"], "agent");
+
+    let rated = api.post(&format!("/api/v1/chat/{id}/rating"), json!({"rating": 5})).await;
+    assert_eq!(rated.json()["status"], "closed", "{}", rated.text);
+    let report = api.get("/api/v1/assistant/report").await.json();
+    assert_eq!(report["conversations"], 1, "{report}");
+    assert_eq!(report["satisfaction"], 5.0);
+
+    // Bad input: empty, too long, unknown fields, unknown conversations, closed ones, bad ratings.
+    api.post("/api/v1/chat", json!({"message": ""}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let long = "x".repeat(100 * 1024);
+    api.post("/api/v1/chat", json!({"message": long}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    api.post("/api/v1/chat", json!({"message": "hi", "colour": "red"}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    api.post("/api/v1/chat", json!({"message": "hi", "conversation_id": "conv_none"}))
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
+    api.post("/api/v1/chat", json!({"message": "hi", "conversation_id": id}))
+        .await
+        .problem(StatusCode::CONFLICT, "conflict");
+    api.post(&format!("/api/v1/chat/{id}/rating"), json!({"rating": 5}))
+        .await
+        .problem(StatusCode::CONFLICT, "conflict");
+    api.get("/api/v1/assistant/conversations?status=sleeping").await.problem(StatusCode::BAD_REQUEST, "invalid_query");
+
+    // The widget may sit on the retailer's own site: the chat API answers CORS preflights.
+    let preflight = api.raw("OPTIONS", "/api/v1/chat", "", &[("origin", "https://shop.example")]).await;
+    assert_eq!(preflight.status, StatusCode::NO_CONTENT);
+    assert_eq!(preflight.headers["access-control-allow-origin"], "*");
+    let widget = api.get("/widget.js").await;
+    assert_eq!(widget.status, StatusCode::OK);
+    assert!(widget.text.contains("attachShadow") && widget.text.contains("textContent"));
+    api.get("/shop").await.problem(StatusCode::NOT_FOUND, "route_not_found");
+}

@@ -809,6 +809,213 @@ async fn agent_is_refused(b: &Browser, site: SocketAddr) {
     .await;
 }
 
+/// A customer's message through the public chat API, as the shop's widget sends it.
+async fn customer_says(site: SocketAddr, key: &str, conversation: Option<&str>, text: &str) -> Value {
+    let mut body = json!({"message": text});
+    if let Some(id) = conversation {
+        body["conversation_id"] = json!(id);
+    }
+    let bearer = format!("Bearer {key}");
+    let (status, reply) = http(site, "POST", "/api/v1/chat", &[("Authorization", &bearer)], Some(&body)).await;
+    let reply: Value = serde_json::from_slice(&reply).unwrap_or_default();
+    assert_eq!(status, 200, "POST /api/v1/chat {text:?}: {reply}");
+    reply
+}
+
+/// The service desk with a customer on the other side: a request for a person shows in the
+/// queue (which refreshes itself), an agent claims it and answers through the console, the
+/// customer reads the answer through the API, and what the customer writes next appears on
+/// the open conversation without a reload, markup shown as text.
+async fn desk_round_trip(b: &Browser, site: SocketAddr, key: &str) {
+    let first = customer_says(site, key, None, "转人工").await;
+    assert_eq!(first["status"], "waiting", "asking for a person hands the conversation over: {first}");
+    let id = first["conversation_id"].as_str().expect("a conversation id").to_string();
+    let page = format!("/console/service/conversations/{id}");
+
+    b.goto("/console/service").await;
+    b.wait_for("the login page", "return document.getElementById('sign-in')", json!([])).await;
+    sign_in(b, "agent", AGENT_PASSWORD).await;
+    b.wait_for(
+        "the desk after signing in",
+        "return location.pathname === '/console/service' && document.querySelector('a[href=\"' + arguments[0] + '\"]')",
+        json!([page]),
+    )
+    .await;
+    let nav = b.js("return [...document.querySelectorAll('a.nav-item')].map(a => a.dataset.nav)", json!([])).await;
+    for item in ["nav.desk", "nav.service_analytics", "nav.returns", "nav.knowledge"] {
+        b.ensure(nav.as_array().is_some_and(|n| n.contains(&json!(item))), format!("the sidebar lacks {item}: {nav}"))
+            .await;
+    }
+    // Another customer asks for a person while the desk is open: the queue shows them unasked.
+    let second = customer_says(site, key, None, "我要人工客服").await;
+    let second = format!("/console/service/conversations/{}", second["conversation_id"].as_str().unwrap_or_default());
+    b.wait_for(
+        "the second customer to join the open queue",
+        "return document.querySelector('a[href=\"' + arguments[0] + '\"]')",
+        json!([second]),
+    )
+    .await;
+    b.screenshot("service-desk").await;
+
+    b.click_to(&format!("form[action=\"{page}/actions\"] button[type=submit]"), &format!("{page}?done=claimed")).await;
+    let canned = b
+        .js(
+            "const s = document.querySelector('select[name=canned]');
+             s.selectedIndex = 1;
+             s.dispatchEvent(new Event('change'));
+             return [s.value, document.querySelector('textarea[name=text]').value];",
+            json!([]),
+        )
+        .await;
+    b.ensure(canned[0] == canned[1] && canned[0] != json!(""), format!("a canned reply fills the box: {canned}")).await;
+    const ANSWER: &str = "您好，我是客服小王，马上为您处理。";
+    b.type_into("textarea[name=text]", ANSWER).await;
+    b.click_to(&format!("form[action=\"{page}/actions\"] button[type=submit]"), &format!("{page}?done=replied")).await;
+
+    let bearer = format!("Bearer {key}");
+    let (status, body) =
+        http(site, "GET", &format!("/api/v1/chat/{id}/messages"), &[("Authorization", &bearer)], None).await;
+    let transcript: Value = serde_json::from_slice(&body).unwrap_or_default();
+    assert_eq!(status, 200, "the customer's transcript: {transcript}");
+    let messages = transcript["messages"].as_array().cloned().unwrap_or_default();
+    assert!(
+        messages.iter().any(|m| m["sender"] == "agent" && m["text"] == ANSWER),
+        "the customer reads the agent's answer: {transcript}"
+    );
+
+    // What the customer writes now appears on the open page, which is not reloaded.
+    b.js("window.stillTheSamePage = true", json!([])).await;
+    const FOLLOW_UP: &str = "谢谢，我的订单什么时候到？";
+    customer_says(site, key, Some(&id), FOLLOW_UP).await;
+    b.wait_for(
+        "the customer's message to appear live",
+        "const last = [...document.querySelectorAll('#transcript .msg-customer .msg-text')].pop();
+         return window.stillTheSamePage && last && last.textContent === arguments[0];",
+        json!([FOLLOW_UP]),
+    )
+    .await;
+    const HOSTILE: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    customer_says(site, key, Some(&id), HOSTILE).await;
+    let check = "const last = [...document.querySelectorAll('#transcript .msg-customer .msg-text')].pop();
+         return last && last.textContent === arguments[0] && last.children.length === 0
+             && !document.querySelector('#transcript script, #transcript img');";
+    b.wait_for("the hostile message, live, as text", check, json!([HOSTILE])).await;
+    b.ensure(b.try_cmd("GET", "/alert/text", None).await.is_err(), "no script of the customer ran").await;
+    b.screenshot("service-conversation").await;
+    b.goto(&page).await;
+    b.wait_for("the hostile message, drawn by the server, as text", check, json!([HOSTILE])).await;
+    b.ensure(b.try_cmd("GET", "/alert/text", None).await.is_err(), "no script of the customer ran").await;
+
+    b.click_to("a.nav-item[data-nav=\"nav.returns\"]", "/console/service/returns").await;
+    check_page(b, "/console/service/returns", 0, false).await;
+}
+
+/// A knowledge-base article from the editor: refused without a title, with what was typed kept,
+/// then saved, published and found by search.
+async fn knowledge_article(b: &Browser) {
+    b.click_to("a.nav-item[data-nav=\"nav.knowledge\"]", "/console/knowledge").await;
+    b.click_to("a[href=\"/console/knowledge/new\"]", "/console/knowledge/new").await;
+    b.type_into("input[name=external_id]", "kb-browser").await;
+    b.type_into("textarea[name=body_zh]", "停车场在商场地下二层，凭小票免费停车两小时。").await;
+    b.click("form[action=\"/console/knowledge\"] button[type=submit]").await;
+    b.wait_for(
+        "the refusal, with the form as typed",
+        "return location.pathname === '/console/knowledge/new'
+             && document.querySelector('main .notice.bad')?.textContent.includes('title')
+             && document.querySelector('input[name=external_id]')?.value === 'kb-browser'
+             && document.querySelector('textarea[name=body_zh]')?.value.startsWith('停车场');",
+        json!([]),
+    )
+    .await;
+    b.screenshot("knowledge-editor").await;
+    b.type_into("input[name=title_zh]", "停车怎么收费？").await;
+    b.click("input[name=published]").await;
+    b.click_to("form[action=\"/console/knowledge\"] button[type=submit]", "/console/knowledge/kb-browser?done=saved")
+        .await;
+    b.goto("/console/knowledge?q=%E5%81%9C%E8%BD%A6&published=true").await;
+    check_page(b, "the knowledge base, searched", 0, true).await;
+    let listed =
+        b.js("return [...document.querySelectorAll('main table tbody tr')].map(r => r.textContent)", json!([])).await;
+    b.ensure(
+        listed.as_array().is_some_and(|rows| {
+            rows.len() == 1 && rows[0].as_str().is_some_and(|r| r.contains("kb-browser") && r.contains("Published"))
+        }),
+        format!("the search lists the new, published article: {listed}"),
+    )
+    .await;
+    // An import of JSON lines, in the API's format, pasted into the import box.
+    b.click_to("a.nav-item[data-nav=\"nav.knowledge\"]", "/console/knowledge").await;
+    let line = json!({"external_id": "kb-imported", "topic": "contact", "published": true,
+        "title": {"zh": "客服电话", "en": "Service hotline"}, "body": {"zh": "400-000-0000", "en": "400-000-0000"}});
+    b.type_into("textarea[name=data]", &line.to_string()).await;
+    b.click_to("form[action=\"/console/knowledge/import\"] button[type=submit]", "/console/knowledge").await;
+    let summary = b.text("main .notice.good").await;
+    b.ensure(summary.contains("1"), format!("the import says what it wrote: {summary:?}")).await;
+    b.ensure(
+        b.js("return !!document.querySelector('a[href=\"/console/knowledge/kb-imported\"]')", json!([])).await
+            == json!(true),
+        "the imported article is listed",
+    )
+    .await;
+    b.screenshot("knowledge").await;
+}
+
+/// The service analytics in Chinese, every chart drawn.
+async fn service_analytics_in_chinese(b: &Browser) {
+    b.goto("/lang/zh?next=/console/service/analytics").await;
+    b.wait_for(
+        "the analytics in Chinese",
+        "return document.documentElement.lang === 'zh-CN' && location.pathname === '/console/service/analytics'",
+        json!([]),
+    )
+    .await;
+    let analytics = check_page(b, "/console/service/analytics", 4, false).await;
+    b.ensure(analytics.heading == "客服分析", format!("the analytics heading reads {:?}", analytics.heading)).await;
+    b.screenshot("service-analytics-zh").await;
+    // The test box shows how a question is understood.
+    b.type_into("form.filters input[name=text]", "我要找人工客服").await;
+    b.click("form.filters:has(input[name=text]) button[type=submit]").await;
+    b.wait_for(
+        "the model's reading of the question",
+        "return [...document.querySelectorAll('main dl.facts dd')].some(d => d.textContent.includes('human_agent'))",
+        json!([]),
+    )
+    .await;
+}
+
+/// Customer service in the console: the agent desk with a customer on the other side, a
+/// knowledge-base article from the editor, and the analytics in Chinese.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_desk_works_in_a_real_browser() {
+    let Some(chromedriver) = retail_testenv::chromedriver() else { return };
+    let started = Instant::now();
+    let mut tmp = TempPlatform::embedded("browser-desk").await;
+    users::put_user(&tmp, "agent", Role::Agent, AGENT_PASSWORD).await.expect("create the agent");
+    let scopes = [retail_app::access::Scope::Public];
+    let (_, key) = retail_app::access::create_key(&tmp, "widget", &scopes, None, "test").await.expect("a public key");
+    let platform = Arc::new(tmp.take());
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the console");
+    let site = listener.local_addr().expect("the console's address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(retail_web::serve(platform, listener, async {
+        let _ = stopped.await;
+    }));
+
+    let b = Browser::start(&chromedriver, format!("http://{site}")).await;
+    // Boxed: together the steps' futures are too deep for the test thread's stack in a debug build.
+    Box::pin(desk_round_trip(&b, site, &key)).await;
+    Box::pin(knowledge_article(&b)).await;
+    Box::pin(service_analytics_in_chinese(&b)).await;
+    b.assert_clean_log(&["/console/knowledge - Failed to load resource: the server responded with a status of 422"])
+        .await;
+    b.cmd("DELETE", "", None).await;
+    drop(b);
+
+    let _ = stop.send(());
+    server.await.expect("the server task").expect("the server");
+    eprintln!("desk browser suite took {:.1?}", started.elapsed());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_works_in_a_real_browser() {
     let Some(chromedriver) = retail_testenv::chromedriver() else { return };

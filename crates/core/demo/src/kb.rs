@@ -12,11 +12,11 @@ struct Entry {
     body: (&'static str, &'static str),
 }
 
-const ENTRIES: [Entry; 22] = [
+const ENTRIES: [Entry; 23] = [
     Entry {
         id: "kb-store-hours",
         topic: "store_hours",
-        tags: &["门店", "营业时间", "store", "hours"],
+        tags: &["门店", "营业时间", "几点开门", "几点关门", "store", "hours", "open", "close"],
         title: ("门店营业时间是几点到几点？", "What are the store opening hours?"),
         body: (
             "所有门店每天 08:00–22:00 营业，节假日照常营业。除夕当天 08:00–18:00 营业，大年初一 10:00–20:00 营业，其余春节假期按正常时间营业。具体门店地址和电话可在App“门店”页面查看。",
@@ -221,6 +221,19 @@ const ENTRIES: [Entry; 22] = [
         body: (
             "商品详情页的“规格参数”列出产地、规格、储存方式和过敏原信息（如小麦、牛奶、鸡蛋、花生、坚果、大豆、甲壳类），生鲜和冷藏商品标注保质期。请以实物包装标签为准；如有严重过敏，购买前可联系客服或咨询门店员工。",
             "The Specifications section of each product page lists origin, size, storage and allergens (such as wheat, milk, egg, peanut, tree nuts, soy, crustaceans); fresh and chilled items show their shelf life. The label on the pack is authoritative; if you have a serious allergy, ask customer service or store staff before buying.",
+        ),
+    },
+    Entry {
+        id: "kb-account-login",
+        topic: "account",
+        tags: &["账号", "登录", "密码", "验证码", "注销", "account", "login", "password", "code"],
+        title: (
+            "登录不了、收不到验证码或忘记密码怎么办？",
+            "I can't log in, get no verification code, or forgot my password",
+        ),
+        body: (
+            "请确认手机号填写正确，并检查手机是否拦截了短信；验证码 60 秒后可重新获取，每天最多 10 次。忘记密码可在登录页点“忘记密码”用手机验证码重置。更换手机号请在“我的—账号与安全”中操作，原号码无法接收短信时请联系人工客服核实身份。注销账号前请先处理完未完成的订单和退款。",
+            "Check that the phone number is right and that your phone is not blocking our text messages; you can request a new code after 60 seconds, up to 10 times a day. If you forgot your password, tap Forgot password on the login page to reset it with a text code. Change your phone number under Me → Account & security; if the old number can no longer receive texts, a human agent will verify your identity. Settle open orders and refunds before closing your account.",
         ),
     },
     Entry {

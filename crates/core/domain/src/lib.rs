@@ -27,9 +27,7 @@ pub use knowledge::KbArticle;
 pub use location::{Location, LocationKind};
 pub use money::{Currency, Money};
 pub use order::{Order, OrderChannel, OrderLine, OrderStatus, Payment, Shipment};
-pub use returns::{
-    ItemCondition, ReturnDecision, ReturnItem, ReturnKind, ReturnOutcome, ReturnPolicy, ReturnReason,
-};
+pub use returns::{ItemCondition, ReturnDecision, ReturnItem, ReturnKind, ReturnOutcome, ReturnPolicy, ReturnReason};
 pub use supply::{GoodsReceipt, PurchaseLine, PurchaseOrder, PurchaseOrderStatus, ReceiptLine, Supplier};
 pub use text::Text;
 pub use validate::{Validate, Violation, Violations};

@@ -52,19 +52,33 @@ impl Default for ReturnPolicy {
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum ReturnReason {
     /// The order was never delivered (cancel it instead) or was already returned or cancelled.
-    NotDelivered { status: OrderStatus },
+    NotDelivered {
+        status: OrderStatus,
+    },
     AlreadyReturned,
     /// Past the window, counted from delivery.
-    WindowPassed { days: i64, window_days: u32 },
+    WindowPassed {
+        days: i64,
+        window_days: u32,
+    },
     /// Perishable or excluded category, and the item is not defective.
-    ExcludedCategory { category_id: String },
+    ExcludedCategory {
+        category_id: String,
+    },
     /// Opened items are taken back only when defective.
     Opened,
     /// The product is not on the order.
-    NotOnOrder { product_id: String },
+    NotOnOrder {
+        product_id: String,
+    },
     /// More units than the order holds.
-    TooMany { ordered: i64, requested: i64 },
-    AboveApprovalLimit { limit_minor: i64 },
+    TooMany {
+        ordered: i64,
+        requested: i64,
+    },
+    AboveApprovalLimit {
+        limit_minor: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -97,7 +111,8 @@ pub struct ReturnItem<'a> {
 impl ReturnPolicy {
     /// Decides one item of `order` at `now`. Exchanges follow the same rules and refund nothing.
     pub fn decide(&self, order: &Order, item: &ReturnItem, kind: ReturnKind, now: DateTime<Utc>) -> ReturnDecision {
-        let refused = |reason| ReturnDecision { outcome: ReturnOutcome::Refused, refund_minor: 0, reasons: vec![reason] };
+        let refused =
+            |reason| ReturnDecision { outcome: ReturnOutcome::Refused, refund_minor: 0, reasons: vec![reason] };
         match order.status {
             OrderStatus::Delivered => {}
             OrderStatus::Returned => return refused(ReturnReason::AlreadyReturned),
@@ -204,9 +219,11 @@ mod tests {
     fn refuses_late_opened_fresh_and_unknown_items() {
         let p = ReturnPolicy { excluded_categories: vec!["baby_formula".into()], ..Default::default() };
         let o = delivered_order();
-        let late = p.decide(&o, &item("P1", 1, ItemCondition::Unopened), ReturnKind::Refund, at("2026-03-10T00:00:00Z"));
+        let late =
+            p.decide(&o, &item("P1", 1, ItemCondition::Unopened), ReturnKind::Refund, at("2026-03-10T00:00:00Z"));
         assert_eq!(late.reasons, vec![ReturnReason::WindowPassed { days: 8, window_days: 7 }]);
-        let opened = p.decide(&o, &item("P1", 1, ItemCondition::Opened), ReturnKind::Refund, at("2026-03-02T00:00:00Z"));
+        let opened =
+            p.decide(&o, &item("P1", 1, ItemCondition::Opened), ReturnKind::Refund, at("2026-03-02T00:00:00Z"));
         assert_eq!(opened.reasons, vec![ReturnReason::Opened]);
         let fresh = ReturnItem { perishable: true, ..item("P1", 1, ItemCondition::Unopened) };
         let d = p.decide(&o, &fresh, ReturnKind::Refund, at("2026-03-02T00:00:00Z"));
@@ -236,7 +253,12 @@ mod tests {
         );
         assert_eq!((d.outcome, d.refund_minor), (ReturnOutcome::NeedsApproval, 90_000));
         o.status = OrderStatus::Shipped;
-        let d = ReturnPolicy::default().decide(&o, &item("P1", 1, ItemCondition::Unopened), ReturnKind::Refund, o.placed_at);
+        let d = ReturnPolicy::default().decide(
+            &o,
+            &item("P1", 1, ItemCondition::Unopened),
+            ReturnKind::Refund,
+            o.placed_at,
+        );
         assert_eq!(d.reasons, vec![ReturnReason::NotDelivered { status: OrderStatus::Shipped }]);
     }
 }

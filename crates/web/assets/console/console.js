@@ -111,6 +111,9 @@
       // A page restored from htmx's history copy has blank canvases; fetching it
       // again on Back draws its charts afresh (and shows current figures).
       htmx.config.historyCacheSize = 0;
+      // A refused or invalid form is answered with the page that says why (a 4xx status, often the
+      // form again with what was typed): show it, as a browser without htmx would.
+      htmx.config.responseHandling = [{ code: "204", swap: false }, { code: "[2345]..", swap: true }];
       htmx.onLoad(function (el) { renderAll(el); });
     }
   });

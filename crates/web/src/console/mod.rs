@@ -10,6 +10,7 @@ mod i18n;
 mod overview;
 mod planning;
 mod recommendations;
+mod service;
 pub mod view;
 
 use axum::extract::{FromRequestParts, Path};
@@ -63,6 +64,21 @@ pub fn routes() -> Routes {
         .get("/console/replenishment", Needs(Read(Planning)), planning::replenishment)
         .post("/console/replenishment/decisions", Needs(Write(Planning)), planning::decide)
         .get("/console/planning/analysis", Needs(Read(Planning)), planning::analysis)
+        .get("/console/service", Needs(Read(Service)), service::desk)
+        .get("/console/service/queue", Needs(Read(Service)), service::queue_state)
+        .get("/console/service/conversations/{id}", Needs(Read(Service)), service::conversation)
+        .post("/console/service/conversations/{id}/actions", Needs(Write(Service)), service::act)
+        .get("/console/service/returns", Needs(Read(Service)), service::returns)
+        .post("/console/service/returns/{id}/decision", Needs(Write(Service)), service::decide_return)
+        .get("/console/service/analytics", Needs(Read(Service)), service::analytics)
+        .post("/console/service/examples", Needs(Write(Service)), service::add_example)
+        .get("/console/knowledge", Needs(Read(Knowledge)), service::knowledge)
+        .post("/console/knowledge", Needs(Write(Knowledge)), service::create_article)
+        .get("/console/knowledge/new", Needs(Write(Knowledge)), service::new_article)
+        .post("/console/knowledge/import", Needs(Write(Knowledge)), service::import)
+        .get("/console/knowledge/{id}", Needs(Read(Knowledge)), service::article)
+        .post("/console/knowledge/{id}", Needs(Write(Knowledge)), service::save_article)
+        .post("/console/knowledge/{id}/published", Needs(Write(Knowledge)), service::publish)
         .get("/console/users", Needs(ManageAccess), admin::users)
         .post("/console/users", Needs(ManageAccess), admin::add_user)
         .post("/console/users/{name}/role", Needs(ManageAccess), admin::set_role)
@@ -143,6 +159,15 @@ const NAV: &[(&str, &str, &str, Access)] = &[
         "/console/experiments",
         Access::Needs(Permission::Read(Area::Experiments)),
     ),
+    ("nav.section.service", "nav.desk", "/console/service", Access::Needs(Permission::Read(Area::Service))),
+    (
+        "nav.section.service",
+        "nav.service_analytics",
+        "/console/service/analytics",
+        Access::Needs(Permission::Read(Area::Service)),
+    ),
+    ("nav.section.service", "nav.returns", "/console/service/returns", Access::Needs(Permission::Read(Area::Service))),
+    ("nav.section.service", "nav.knowledge", "/console/knowledge", Access::Needs(Permission::Read(Area::Knowledge))),
     ("nav.section.admin", "nav.users", "/console/users", Access::Needs(Permission::ManageAccess)),
     ("nav.section.admin", "nav.keys", "/console/keys", Access::Needs(Permission::ManageAccess)),
     ("nav.section.admin", "nav.audit", "/console/audit", Access::Needs(Permission::ViewAudit)),
@@ -194,7 +219,13 @@ impl Viewer {
             if !visible {
                 continue;
             }
-            let active = if *href == "/console" { self.path == "/console" } else { self.path.starts_with(href) };
+            // The longest matching link is the current one (the desk's pages lie under its path).
+            let active = if *href == "/console" {
+                self.path == "/console"
+            } else {
+                self.path.starts_with(href)
+                    && !NAV.iter().any(|(_, _, other, _)| other.len() > href.len() && self.path.starts_with(other))
+            };
             let item = NavItem { key, href, label: lang.t(key), active };
             match nav.last_mut() {
                 Some(s) if s.title == lang.t(section) => s.items.push(item),
@@ -280,6 +311,7 @@ const HTMX: &[u8] = include_bytes!("../../assets/console/htmx.min.js");
 const ECHARTS: &[u8] = include_bytes!("../../assets/console/echarts.min.js");
 const CONSOLE_JS: &[u8] = include_bytes!("../../assets/console/console.js");
 const CONSOLE_CSS: &[u8] = include_bytes!("../../assets/console/console.css");
+const DESK_JS: &[u8] = include_bytes!("../../assets/console/desk.js");
 
 async fn static_asset(Path(asset): Path<String>) -> Response {
     let (body, content_type) = match asset.as_str() {
@@ -287,6 +319,7 @@ async fn static_asset(Path(asset): Path<String>) -> Response {
         "echarts.min.js" => (ECHARTS, "text/javascript"),
         "console.js" => (CONSOLE_JS, "text/javascript"),
         "console.css" => (CONSOLE_CSS, "text/css"),
+        "desk.js" => (DESK_JS, "text/javascript"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=604800, immutable")], body)

@@ -95,6 +95,15 @@ pub enum Block {
     Pager(Pager),
     Form(Form),
     Notice(Notice),
+    /// A conversation's messages, kept up to date by `desk.js` while the page is open.
+    Transcript(Transcript),
+    /// Links shown as buttons (e.g. "New article").
+    Links(Vec<(String, String)>),
+    /// Reloads the page when the JSON at `url` reports another `signature` (`desk.js`).
+    AutoRefresh {
+        url: String,
+        signature: String,
+    },
 }
 
 pub struct Kpi {
@@ -220,12 +229,98 @@ pub struct Form {
 }
 
 pub enum Field {
-    Text { name: String, label: String, value: String, required: bool },
-    Password { name: String, label: String },
-    Number { name: String, label: String, value: String },
+    Text {
+        name: String,
+        label: String,
+        value: String,
+        required: bool,
+    },
+    Password {
+        name: String,
+        label: String,
+    },
+    Number {
+        name: String,
+        label: String,
+        value: String,
+    },
     Select(Select),
-    Checkboxes { name: String, label: String, options: Vec<(String, String, bool)> },
-    Hidden { name: String, value: String },
+    Checkboxes {
+        name: String,
+        label: String,
+        options: Vec<(String, String, bool)>,
+    },
+    Hidden {
+        name: String,
+        value: String,
+    },
+    /// Multi-line text (an article's body, a reply, a file's content to import).
+    TextArea {
+        name: String,
+        label: String,
+        value: String,
+        rows: u32,
+        required: bool,
+    },
+    /// A choice of ready texts: picking one puts it in the textarea named `target` (`desk.js`);
+    /// without script the choice is sent as the field itself.
+    Canned {
+        select: Select,
+        target: String,
+    },
+    /// A file picker whose content `desk.js` puts in the textarea named `target`; the file itself
+    /// is not sent (forms are URL-encoded, so the CSRF check can read them).
+    FileText {
+        target: String,
+        label: String,
+        accept: String,
+    },
+}
+
+/// A conversation as the agent sees it. Every text is escaped by the template, and `desk.js`
+/// adds the messages that arrive later with `textContent` only.
+pub struct Transcript {
+    /// The server-sent events of new messages, without `?after=`; empty when nothing more can come.
+    pub stream: String,
+    /// The last message's sequence number.
+    pub after: i64,
+    /// The conversation's status when the page was drawn; a change reloads the page.
+    pub status: String,
+    pub messages: Vec<Utterance>,
+    /// What the script needs to label live messages (senders, intents, notes), as JSON.
+    pub labels: String,
+    pub empty: String,
+}
+
+/// One message of a transcript.
+pub struct Utterance {
+    pub seq: i64,
+    /// `customer`, `bot`, `agent` or `system`: the message's style.
+    pub sender: String,
+    /// The sender in the reader's language.
+    pub who: String,
+    pub at: String,
+    pub text: String,
+    /// What was understood of a customer's message: intent, confidence, sentiment.
+    pub notes: Vec<String>,
+    /// The knowledge-base articles an answer came from: (title, link).
+    pub sources: Vec<(String, String)>,
+    /// "Sources" in the reader's language.
+    pub sources_label: String,
+}
+
+impl Page {
+    /// Whether the page needs `desk.js`: live transcripts, self-refreshing queues, canned
+    /// replies and file pickers.
+    pub fn needs_desk_script(&self) -> bool {
+        let field_needs =
+            |f: &Form| f.fields.iter().any(|x| matches!(x, Field::Canned { .. } | Field::FileText { .. }));
+        self.cards.iter().flat_map(|c| &c.blocks).any(|b| match b {
+            Block::Transcript(_) | Block::AutoRefresh { .. } => true,
+            Block::Form(f) => field_needs(f),
+            _ => false,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
