@@ -1016,13 +1016,72 @@ async fn the_agent_desk_works_in_a_real_browser() {
     eprintln!("desk browser suite took {:.1?}", started.elapsed());
 }
 
+/// JavaScript that reaches into the widget's shadow root.
+const WIDGET: &str = "document.querySelector('[data-retail-chat]').shadowRoot";
+
+/// The customer's side: the demo shop's widget, signed in as a customer with recent orders, looks up
+/// an order picked from the quick replies, gets a return approved by policy, and reaches a person.
+async fn widget_chat(b: &Browser) {
+    let say = |text: &'static str| async move {
+        let script = format!(
+            "const r = {WIDGET}; r.querySelector('input').value = arguments[0]; \
+             r.querySelector('form').requestSubmit();"
+        );
+        b.js(&script, json!([text])).await;
+    };
+    let log_has = |what: &'static str, needle: &'static str| async move {
+        let script = format!("return {WIDGET}.querySelector('.log').textContent.includes(arguments[0])");
+        b.wait_for(what, &script, json!([needle])).await;
+    };
+    let click_quick = |what: &'static str, label: &'static str| async move {
+        let script = format!(
+            "const q = [...{WIDGET}.querySelectorAll('.quick button')].find(x => x.textContent.includes(arguments[0])); \
+             if (q) {{ q.click(); return true; }} return false;"
+        );
+        b.wait_for(what, &script, json!([label])).await;
+    };
+    b.goto("/shop").await;
+    let customer = href_of(b, "ul li a").await;
+    b.goto(&customer).await;
+    b.js(&format!("{WIDGET}.querySelector('.fab').click()"), json!([])).await;
+    log_has("the widget's greeting", "您好").await;
+    say("我的订单到哪了").await;
+    // Signed in: the three latest orders are offered; the delivered one is the oldest of them.
+    let third = format!(
+        "const q = {WIDGET}.querySelectorAll('.quick button'); if (q.length < 3) return false; q[2].click(); return true;"
+    );
+    b.wait_for("the customer's orders as quick replies", &third, json!([])).await;
+    log_has("the order's status", "当前状态").await;
+    say("这个订单我要退货").await;
+    log_has("which item", "哪件商品").await;
+    let first_item = b.js(&format!("return {WIDGET}.querySelector('.quick button').textContent"), json!([])).await;
+    b.ensure(first_item.as_str().is_some_and(|t| !t.is_empty()), "the order's items are offered").await;
+    b.js(&format!("{WIDGET}.querySelector('.quick button').click()"), json!([])).await;
+    click_quick("the item's condition", "未拆封").await;
+    log_has("the policy's decision", "退货申请已通过").await;
+    b.screenshot("shop-widget").await;
+    say("<b>转人工</b>").await;
+    log_has("the handoff", "转接人工客服").await;
+    let bold = b.js(&format!("return {WIDGET}.querySelectorAll('.log b').length"), json!([])).await;
+    b.ensure(bold == json!(0), "customer text is shown as text, never as HTML").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_works_in_a_real_browser() {
     let Some(chromedriver) = retail_testenv::chromedriver() else { return };
     let started = Instant::now();
-    let mut tmp = TempPlatform::embedded("browser").await;
+    let dir = std::env::temp_dir().join(format!("retail-browser-{}", std::process::id()));
+    let config = retail_app::Config {
+        data_dir: dir.clone(),
+        recommend_sequence_epochs: 2,
+        demo_shop: true,
+        assistant_identity_secret: "browser-shop-secret".into(),
+        ..retail_app::Config::default()
+    };
+    let mut tmp = TempPlatform::with_config(config, dir).await;
     let demo = DemoConfig { stores: 3, skus: 80, customers: 300, days: 60, seed: 7 };
     load_demo(&tmp, demo, |_| {}).await.expect("load the demo world");
+    retail_app::assistant::demo::seed_recent_orders(&tmp, chrono::Utc::now(), 3).await.expect("recent orders");
     retail_app::planning::backfill(&tmp, 2, "test", || {}).await.expect("the nightly forecast runs");
     users::put_user(&tmp, "admin", Role::Admin, ADMIN_PASSWORD).await.expect("create the admin");
     users::put_user(&tmp, "agent", Role::Agent, AGENT_PASSWORD).await.expect("create the agent");
@@ -1045,6 +1104,7 @@ async fn the_console_works_in_a_real_browser() {
     plan_and_order(&b).await;
     api_key_round_trip(&b, site).await;
     agent_is_refused(&b, site).await;
+    Box::pin(widget_chat(&b)).await;
     b.cmd("DELETE", "", None).await;
     drop(b);
 

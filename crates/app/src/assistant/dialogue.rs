@@ -507,7 +507,7 @@ impl Turn<'_> {
             "product_info" | "stock_availability" | "price_promotion" => self.product_answer(u).await?,
             "product_recommendation" => self.recommendations(u).await?,
             "store_info" => self.store_answer(u),
-            _ => self.knowledge_answer(u),
+            _ => self.knowledge_answer(u, true),
         })
     }
 
@@ -524,9 +524,9 @@ impl Turn<'_> {
     }
 
     /// The knowledge base's best entry, cited; or an honest "I don't know" with a way to a person.
-    fn knowledge_answer(&self, u: &Understood) -> Outcome {
+    fn knowledge_answer(&self, u: &Understood, any_topic: bool) -> Outcome {
         let lang = self.lang;
-        let found = self.knowledge.search(&u.text, topics(&u.intent), 1);
+        let found = self.knowledge.search(&u.text, topics(&u.intent), any_topic, 1);
         match found.first() {
             Some(f) => Outcome::answer(f.article.body.get(super::lang_code(lang)).to_string()).with(|m| {
                 m.sources = vec![Source {
@@ -633,8 +633,11 @@ impl Turn<'_> {
                     "Sorry, {name} does not come in \"{colour}\"."
                 )));
             }
+            if let Some(category) = u.first(MentionKind::Category) {
+                return self.category_answer(category, u).await;
+            }
             // A general question (a promotion, how prices work) rather than about one product.
-            let from_kb = self.knowledge_answer(u);
+            let from_kb = self.knowledge_answer(u, false);
             if from_kb.answered {
                 return Ok(from_kb);
             }
@@ -670,7 +673,7 @@ impl Turn<'_> {
         };
         let mut outcome = Outcome::answer(text.trim().to_string()).with(|m| m.products = vec![card]);
         if u.intent == "price_promotion"
-            && let Some(f) = self.knowledge.search(&u.text, topics("price_promotion"), 1).first()
+            && let Some(f) = self.knowledge.search(&u.text, topics("price_promotion"), false, 1).first()
         {
             outcome.replies.push(BotMessage {
                 text: f.article.body.get(code).to_string(),
@@ -682,6 +685,58 @@ impl Turn<'_> {
             });
         }
         Ok(outcome)
+    }
+
+    /// "有没有鸡蛋" names a category: its products with the most in stock (at the store named, if
+    /// one is), with prices.
+    async fn category_answer(&mut self, category_id: &str, u: &Understood) -> ServiceResult<Outcome> {
+        let lang = self.lang;
+        let code = super::lang_code(lang);
+        let store = u.first(MentionKind::Store);
+        let prefix = format!("{category_id}.");
+        let members: Vec<&Product> = self
+            .knowledge
+            .products
+            .values()
+            .filter(|p| p.category_id == category_id || p.category_id.starts_with(&prefix))
+            .collect();
+        let mut ranked = Vec::new();
+        for product in members {
+            let levels = self.stock_of(&product.external_id).await?;
+            let here: i64 = levels.iter().filter(|(l, _)| store.is_none_or(|s| s == l)).map(|(_, n)| n).sum();
+            if here > 0 {
+                ranked.push((here, product));
+            }
+        }
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.external_id.cmp(&b.1.external_id)));
+        let category = self.knowledge.categories.get(category_id).map_or(category_id, |c| c.name.get(code));
+        let place = store.and_then(|s| self.knowledge.store(s)).map(|s| s.name.get(code).to_string());
+        if ranked.is_empty() {
+            let place = place.unwrap_or_else(|| say!(lang, "各门店", "our stores"));
+            return Ok(Outcome::answer(say!(
+                lang,
+                "抱歉，{place}的{category}暂时都缺货。",
+                "Sorry, {category} is out of stock at {place}."
+            )));
+        }
+        let mut cards = Vec::new();
+        for (_, product) in ranked.iter().take(3) {
+            cards.push(self.card(product).await?);
+        }
+        if let [(_, only)] = ranked.as_slice() {
+            self.state.last_product = Some(only.external_id.clone());
+        }
+        let list = ranked
+            .iter()
+            .take(3)
+            .map(|(n, p)| format!("{} {} ({n})", p.name.get(code), yuan(p.price.amount_minor)))
+            .collect::<Vec<_>>()
+            .join(say!(lang, "、", ", ").as_str());
+        let text = match place {
+            Some(place) => say!(lang, "{place}有{category}：{list}。", "{place} has {category}: {list}."),
+            None => say!(lang, "{category}有货，库存最多的是：{list}。", "{category} in stock, the most of: {list}."),
+        };
+        Ok(Outcome::answer(text).with(|m| m.products = cards))
     }
 
     async fn stock_text(&self, product: &Product, name: &str, u: &Understood) -> ServiceResult<String> {
@@ -735,6 +790,8 @@ impl Turn<'_> {
         let lang = self.lang;
         let request = RecommendationRequest {
             customer_id: self.conversation.customer_id.clone(),
+            // A guest's chat is their session: what they look at later can follow from it.
+            session_id: Some(self.conversation.conversation_id.clone()),
             context: self.state.last_product.iter().cloned().collect(),
             category: u.first(MentionKind::Category).map(str::to_string),
             k: 4,
@@ -754,7 +811,7 @@ impl Turn<'_> {
             }
         }
         if cards.is_empty() {
-            return Ok(self.knowledge_answer(u));
+            return Ok(self.knowledge_answer(u, false));
         }
         let names = cards.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join("、");
         Ok(Outcome::answer(say!(lang, "为您推荐：{names}。", "You might like: {names}.")).with(|m| m.products = cards))
@@ -763,7 +820,7 @@ impl Turn<'_> {
     fn store_answer(&self, u: &Understood) -> Outcome {
         let lang = self.lang;
         let code = super::lang_code(lang);
-        let mut outcome = self.knowledge_answer(u);
+        let mut outcome = self.knowledge_answer(u, true);
         if let Some(store) = u.first(MentionKind::Store).and_then(|id| self.knowledge.store(id)) {
             let name = store.name.get(code);
             let address = store.address.get(code);
@@ -1142,7 +1199,8 @@ impl Turn<'_> {
             ReturnOutcome::Refused => "refused",
         };
         let now_ms = self.now.timestamp_millis();
-        let request_id = new_id("rr");
+        // Short enough to read out on the phone; 48 random bits.
+        let request_id = format!("RR-{}", new_id("rr")[3..15].to_uppercase());
         let record = ReturnRequestRecord {
             request_id: request_id.clone(),
             conversation_id: Some(self.conversation.conversation_id.clone()),

@@ -93,22 +93,24 @@ impl Knowledge {
     }
 
     /// The best published articles for a question, strongest first; empty when nothing matches
-    /// well enough to answer with.
-    pub fn search(&self, question: &str, topics: &[&str], k: usize) -> Vec<Found<'_>> {
-        let mut found: Vec<Found> = self
-            .index
-            .search(question, k * 3)
-            .into_iter()
-            .map(|(i, score)| {
-                let article = &self.articles[i];
-                // The intent says which topic a question is about; prefer that topic's entries.
-                let in_topic = topics.contains(&article.topic.as_str());
-                let boost = if in_topic { 1.5 } else { 1.0 };
-                (Found { article, score: score * boost }, in_topic)
-            })
-            .filter(|(f, in_topic)| f.score >= if *in_topic { MIN_SCORE_IN_TOPIC } else { MIN_SCORE_ANY_TOPIC })
-            .map(|(f, _)| f)
-            .collect();
+    /// well enough to answer with. Articles outside `topics` count only when `any_topic`.
+    pub fn search(&self, question: &str, topics: &[&str], any_topic: bool, k: usize) -> Vec<Found<'_>> {
+        let mut found: Vec<Found> =
+            self.index
+                .search(question, k * 3)
+                .into_iter()
+                .map(|(i, score)| {
+                    let article = &self.articles[i];
+                    // The intent says which topic a question is about; prefer that topic's entries.
+                    let in_topic = topics.contains(&article.topic.as_str());
+                    let boost = if in_topic { 1.5 } else { 1.0 };
+                    (Found { article, score: score * boost }, in_topic)
+                })
+                .filter(|(f, in_topic)| {
+                    if *in_topic { f.score >= MIN_SCORE_IN_TOPIC } else { any_topic && f.score >= MIN_SCORE_ANY_TOPIC }
+                })
+                .map(|(f, _)| f)
+                .collect();
         found.sort_by(|a, b| b.score.total_cmp(&a.score));
         found.truncate(k);
         found
