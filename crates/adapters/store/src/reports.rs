@@ -194,6 +194,10 @@ pub trait ReportStore: Send + Sync {
 
     /// The latest orders, newest first.
     async fn recent_orders(&self, location: Option<&str>, limit: u32) -> Result<Vec<OrderSummary>, StoreError>;
+
+    /// Current stock of these products at every location that ever held them, by location and
+    /// product, read from the rollup the ledger keeps (a lookup, not a sum over the ledger).
+    async fn product_stock(&self, product_ids: &[String]) -> Result<Vec<retail_domain::StockLevel>, StoreError>;
 }
 
 /// `sales_daily.day` is `occurred_at / MS_PER_DAY`: the same truncating integer
@@ -687,6 +691,29 @@ impl ReportStore for SqlStore {
             .collect();
         out.sort_by(|a, b| b.revenue_minor.cmp(&a.revenue_minor).then_with(|| a.location_id.cmp(&b.location_id)));
         Ok(out)
+    }
+
+    async fn product_stock(&self, product_ids: &[String]) -> Result<Vec<retail_domain::StockLevel>, StoreError> {
+        let mut levels = Vec::new();
+        for chunk in product_ids.chunks(chunk_rows(1)) {
+            let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = self.sql(&format!(
+                "SELECT location_id, product_id, on_hand, reserved FROM stock_levels WHERE product_id IN ({list})"
+            ));
+            let values = chunk.iter().map(|id| SqlValue::Text(Some(id.clone()))).collect();
+            for r in bind_all(&sql, values).fetch_all(self.pool()).await? {
+                let (on_hand, reserved): (i64, i64) = (r.try_get("on_hand")?, r.try_get("reserved")?);
+                levels.push(retail_domain::StockLevel {
+                    location_id: r.try_get("location_id")?,
+                    product_id: r.try_get("product_id")?,
+                    on_hand,
+                    reserved,
+                    available: on_hand - reserved,
+                });
+            }
+        }
+        levels.sort_by(|a, b| (&a.location_id, &a.product_id).cmp(&(&b.location_id, &b.product_id)));
+        Ok(levels)
     }
 
     async fn location_stock(&self, location: &str) -> Result<Vec<StockCover>, StoreError> {

@@ -11,7 +11,7 @@ use retail_language::classify::IntentClassifier;
 use retail_language::entities::{Entities, MentionKind, extract, extract_phone_suffix};
 use retail_language::sentiment::{Sentiment, lexicon_score};
 use retail_language::text::{Lang, normalise, words};
-use retail_store::{ReturnQuery, ReturnRequestRecord, StockQuery};
+use retail_store::{ReturnQuery, ReturnRequestRecord};
 use serde::{Deserialize, Serialize};
 
 use super::knowledge::Knowledge;
@@ -605,18 +605,24 @@ impl Turn<'_> {
 
     /// Units available per active store, most first.
     async fn stock_of(&self, product_id: &str) -> ServiceResult<Vec<(String, i64)>> {
-        let query = StockQuery { location_id: None, product_id: Some(product_id.into()), limit: 1000 };
-        let mut levels: Vec<(String, i64)> = self
-            .p
-            .store
-            .stock(&query)
-            .await?
-            .into_iter()
-            .filter(|l| l.available > 0 && self.knowledge.store(&l.location_id).is_some())
-            .map(|l| (l.location_id, l.available))
-            .collect();
-        levels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        Ok(levels)
+        Ok(self.stock_by_product(&[product_id.to_string()]).await?.remove(product_id).unwrap_or_default())
+    }
+
+    /// Units available per active store of each product, most first.
+    async fn stock_by_product(
+        &self,
+        product_ids: &[String],
+    ) -> ServiceResult<std::collections::HashMap<String, Vec<(String, i64)>>> {
+        let mut by_product: std::collections::HashMap<String, Vec<(String, i64)>> = Default::default();
+        for l in self.p.store.product_stock(product_ids).await? {
+            if l.available > 0 && self.knowledge.store(&l.location_id).is_some() {
+                by_product.entry(l.product_id).or_default().push((l.location_id, l.available));
+            }
+        }
+        for levels in by_product.values_mut() {
+            levels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        }
+        Ok(by_product)
     }
 
     async fn product_answer(&mut self, u: &Understood) -> ServiceResult<Outcome> {
@@ -700,9 +706,11 @@ impl Turn<'_> {
             .values()
             .filter(|p| p.category_id == category_id || p.category_id.starts_with(&prefix))
             .collect();
+        let ids: Vec<String> = members.iter().map(|p| p.external_id.clone()).collect();
+        let stock = self.stock_by_product(&ids).await?;
         let mut ranked = Vec::new();
         for product in members {
-            let levels = self.stock_of(&product.external_id).await?;
+            let levels = stock.get(&product.external_id).map(Vec::as_slice).unwrap_or_default();
             let here: i64 = levels.iter().filter(|(l, _)| store.is_none_or(|s| s == l)).map(|(_, n)| n).sum();
             if here > 0 {
                 ranked.push((here, product));

@@ -228,6 +228,17 @@ async fn stock_figures(store: &dyn Store) {
     assert!((s1[0].avg_daily_units - 19.0 / 28.0).abs() < 1e-9);
     assert!((s1[0].days_of_cover.unwrap() - 31.0 * 28.0 / 19.0).abs() < 1e-9);
     assert_eq!(s1[4].days_of_cover, None, "stock that did not sell has no cover figure");
+    let ids = ["R-P1".to_string(), "R-P2".to_string(), "R-NONE".to_string()];
+    let rolled = store.product_stock(&ids).await.unwrap();
+    let summed: Vec<_> = store
+        .stock(&crate::StockQuery { limit: 100_000, ..Default::default() })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|l| ids.contains(&l.product_id))
+        .collect();
+    assert_eq!(rolled, summed, "the rollup's stock of some products equals the ledger's sums");
+    assert!(rolled.iter().any(|l| l.location_id == "R-WH" && l.product_id == "R-P1" && l.on_hand == 500));
     let warehouse = store.location_stock("R-WH").await.unwrap();
     assert_eq!(cover(&warehouse), [("R-WH", "R-P1", 500, 0, None)], "no alerts where nothing is sold");
 
