@@ -417,3 +417,83 @@ fn the_demo_plans_and_a_planner_orders_from_the_command_line() {
     let replay = retail(&dir.0, &["replenish", "simulate", "--days", "60", "--items", "30"]);
     assert!(replay.status.success() && text(&replay).contains("min/max cover 7"), "{}", text(&replay));
 }
+
+fn eval_language(task: &str, args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_retail")).args(["eval", task]).args(args).output().unwrap()
+}
+
+fn last_json(out: &Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
+}
+
+#[test]
+fn the_assistants_language_models_are_scored_and_bad_files_are_named() {
+    let held_out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/language/tests/data/retail_intents_test.csv");
+    let builtin = eval_language(
+        "intent",
+        &["--model".as_ref(), "builtin".as_ref(), "--test".as_ref(), held_out.as_os_str(), "--json".as_ref()],
+    );
+    assert!(builtin.status.success(), "{}", text(&builtin));
+    let score = last_json(&builtin);
+    for key in ["accuracy", "macro_f1", "examples", "train_s", "p50_ms", "p99_ms", "in_scope_accuracy", "oos_recall"] {
+        assert!(score.get(key).is_some(), "{key} missing: {score}");
+    }
+    assert_eq!(score["examples"], 720);
+    assert!(score["accuracy"].as_f64().unwrap() >= 0.9, "the built-in model on the held-out retail questions: {score}");
+
+    let dir = TempDir::new("cli-language");
+    let train = dir.0.join("train.csv");
+    let test = dir.0.join("test.csv");
+    let rows = |texts: &[(&str, &str)]| {
+        let mut s = String::from("text,intent,source\n");
+        for (t, l) in texts {
+            s.push_str(&format!("\"{t}\",{l},x\n"));
+        }
+        s
+    };
+    let examples = [
+        ("where is my parcel", "track"),
+        ("track my package please", "track"),
+        ("has my parcel shipped", "track"),
+        ("my package is late, where is it", "track"),
+        ("cancel my order", "cancel"),
+        ("please cancel the order", "cancel"),
+        ("I want to cancel, thanks", "cancel"),
+        ("stop my order from shipping", "cancel"),
+    ];
+    std::fs::write(&train, rows(&examples)).unwrap();
+    std::fs::write(&test, rows(&[("where is my package", "track"), ("cancel it please", "cancel")])).unwrap();
+    let trained = eval_language(
+        "intent",
+        &["--train".as_ref(), train.as_os_str(), "--test".as_ref(), test.as_os_str(), "--json".as_ref()],
+    );
+    assert!(trained.status.success(), "{}", text(&trained));
+    assert_eq!(last_json(&trained)["model"], "trained");
+
+    let reviews = "text,label\n很好吃，下次还买,1\n送得很快，满意,1\n太难吃了，差评,0\n等了两个小时，失望,0\ngreat value,1\n\"awful, never again\",0\n";
+    std::fs::write(&train, reviews).unwrap();
+    std::fs::write(&test, "text,label\n非常满意,1\n很差,0\n").unwrap();
+    let sentiment = eval_language(
+        "sentiment",
+        &["--train".as_ref(), train.as_os_str(), "--test".as_ref(), test.as_os_str(), "--json".as_ref()],
+    );
+    assert!(sentiment.status.success(), "{}", text(&sentiment));
+    let score = last_json(&sentiment);
+    assert!(score["accuracy"].as_f64().is_some() && score["examples"] == 2, "{score}");
+
+    std::fs::write(&test, "text,label\nfine,2\n").unwrap();
+    let bad_label =
+        eval_language("sentiment", &["--model".as_ref(), "builtin".as_ref(), "--test".as_ref(), test.as_os_str()]);
+    assert!(!bad_label.status.success() && text(&bad_label).contains("record 2"), "{}", text(&bad_label));
+    std::fs::write(&test, "words,intent\nhello,greeting\n").unwrap();
+    let no_column =
+        eval_language("intent", &["--model".as_ref(), "builtin".as_ref(), "--test".as_ref(), test.as_os_str()]);
+    assert!(!no_column.status.success() && text(&no_column).contains("no `text` column"), "{}", text(&no_column));
+    std::fs::write(&test, "text,intent\n\"never closed,greeting\n").unwrap();
+    let unclosed =
+        eval_language("intent", &["--model".as_ref(), "builtin".as_ref(), "--test".as_ref(), test.as_os_str()]);
+    assert!(!unclosed.status.success() && text(&unclosed).contains("line 2"), "{}", text(&unclosed));
+    let neither = eval_language("intent", &["--test".as_ref(), test.as_os_str()]);
+    assert!(!neither.status.success() && text(&neither).contains("--model builtin"), "{}", text(&neither));
+}

@@ -244,6 +244,40 @@ pub async fn queue_state(State(s): State<AppState>, v: Viewer) -> Response {
     }
 }
 
+/// A column of the desk's tables.
+#[derive(Clone, Copy)]
+enum DeskColumn {
+    Id,
+    /// Since the handoff (or the last activity, for the assistant's own conversations).
+    Waited,
+    Agent,
+    Intent,
+    Sentiment,
+    Reason,
+    Language,
+    Turns,
+    Customer,
+    /// The claim button, with its label.
+    Claim(&'static str),
+}
+
+impl DeskColumn {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Id => "svc.conversation",
+            Self::Waited => "svc.waited",
+            Self::Agent => "svc.agent",
+            Self::Intent => "svc.intent",
+            Self::Sentiment => "svc.sentiment",
+            Self::Reason => "svc.handoff_reason",
+            Self::Language => "svc.language",
+            Self::Turns => "svc.turns",
+            Self::Customer => "svc.customer",
+            Self::Claim(_) => "common.actions",
+        }
+    }
+}
+
 pub async fn desk(State(s): State<AppState>, v: Viewer, Query(q): Query<HashMap<String, String>>) -> Response {
     let me = v.principal.actor();
     let queue = match queue(&s, &me).await {
@@ -274,107 +308,64 @@ pub async fn desk(State(s): State<AppState>, v: Viewer, Query(q): Query<HashMap<
             hint: v.t("svc.live_hint").into(),
         },
     ];
-    let claim = |c: &Conversation, key: &str| {
-        if can_act {
-            Cell::Action(Box::new(act_form(&c.conversation_id, "claim", v.t(key), Tone::Info, None)))
-        } else {
-            Cell::Empty
+    let cell = |c: &Conversation, column: DeskColumn| match column {
+        DeskColumn::Id => Cell::link(short_id(&c.conversation_id), conversation_href(&c.conversation_id)),
+        DeskColumn::Waited => Cell::Number(span(&v, waited(c))),
+        DeskColumn::Agent => match c.agent.as_deref() {
+            Some(agent) if agent == me => Cell::badge(format!("{agent} · {}", v.t("svc.you")), Tone::Good),
+            agent => Cell::text(agent.unwrap_or_default()),
+        },
+        DeskColumn::Intent => Cell::text(c.last_intent.as_deref().map_or("—".into(), |i| intent_label(&v, i))),
+        DeskColumn::Sentiment => sentiment_cell(c.sentiment),
+        DeskColumn::Reason => {
+            Cell::text(c.handoff_reason.as_deref().map_or("—".into(), |r| label(v.lang, format!("svc.handoff.{r}"), r)))
         }
+        DeskColumn::Language => Cell::text(language_label(&v, &c.language)),
+        DeskColumn::Turns => Cell::Number(c.turns.to_string()),
+        DeskColumn::Customer => customer_cell(&v, &c.customer_id),
+        DeskColumn::Claim(key) if can_act => {
+            Cell::Action(Box::new(act_form(&c.conversation_id, "claim", v.t(key), Tone::Info, None)))
+        }
+        DeskColumn::Claim(_) => Cell::Empty,
     };
-    let link = |c: &Conversation| Cell::link(short_id(&c.conversation_id), conversation_href(&c.conversation_id));
-    let intent = |c: &Conversation| Cell::text(c.last_intent.as_deref().map_or("—".into(), |i| intent_label(&v, i)));
-    let reason = |c: &Conversation| {
-        Cell::text(c.handoff_reason.as_deref().map_or("—".into(), |r| label(v.lang, format!("svc.handoff.{r}"), r)))
+    let table = |rows: &[Conversation], columns: &[DeskColumn], empty: &str| {
+        let mut t = Table::new(columns.iter().map(|c| v.t(c.label()).to_string()).collect(), v.t(empty)).numeric(
+            &columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| matches!(c, DeskColumn::Waited | DeskColumn::Turns))
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>(),
+        );
+        t.rows = rows.iter().map(|c| columns.iter().map(|col| cell(c, *col)).collect()).collect();
+        t
     };
-
-    let mut waiting = Table::new(
-        v.labels(&[
-            "svc.conversation",
-            "svc.waited",
-            "svc.intent",
-            "svc.sentiment",
-            "svc.handoff_reason",
-            "svc.language",
-            "svc.turns",
-            "svc.customer",
-            "common.actions",
-        ]),
-        v.t("svc.no_waiting"),
-    )
-    .numeric(&[1, 6]);
-    for c in &queue.waiting {
-        waiting.rows.push(vec![
-            link(c),
-            Cell::Number(span(&v, waited(c))),
-            intent(c),
-            sentiment_cell(c.sentiment),
-            reason(c),
-            Cell::text(language_label(&v, &c.language)),
-            Cell::Number(c.turns.to_string()),
-            customer_cell(&v, &c.customer_id),
-            claim(c, "svc.claim"),
-        ]);
-    }
-    let mut agents = Table::new(
-        v.labels(&[
-            "svc.conversation",
-            "svc.agent",
-            "svc.last_activity",
-            "svc.intent",
-            "svc.sentiment",
-            "svc.handoff_reason",
-            "svc.language",
-            "svc.turns",
-            "svc.customer",
-        ]),
-        v.t("svc.no_agent_conversations"),
-    )
-    .numeric(&[2, 7]);
-    for c in &queue.with_agents {
-        let agent = c.agent.clone().unwrap_or_default();
-        let agent = if agent == me {
-            Cell::badge(format!("{agent} · {}", v.t("svc.you")), Tone::Good)
-        } else {
-            Cell::text(agent)
-        };
-        agents.rows.push(vec![
-            link(c),
-            agent,
-            Cell::Number(span(&v, waited(c))),
-            intent(c),
-            sentiment_cell(c.sentiment),
-            reason(c),
-            Cell::text(language_label(&v, &c.language)),
-            Cell::Number(c.turns.to_string()),
-            customer_cell(&v, &c.customer_id),
-        ]);
-    }
-    let mut bot = Table::new(
-        v.labels(&[
-            "svc.conversation",
-            "svc.last_activity",
-            "svc.intent",
-            "svc.sentiment",
-            "svc.language",
-            "svc.turns",
-            "svc.customer",
-            "common.actions",
-        ]),
-        v.t("svc.no_bot_conversations"),
-    )
-    .numeric(&[1, 5]);
-    for c in &queue.with_bot {
-        bot.rows.push(vec![
-            link(c),
-            Cell::Number(span(&v, waited(c))),
-            intent(c),
-            sentiment_cell(c.sentiment),
-            Cell::text(language_label(&v, &c.language)),
-            Cell::Number(c.turns.to_string()),
-            customer_cell(&v, &c.customer_id),
-            claim(c, "svc.take_over"),
-        ]);
-    }
+    use DeskColumn as D;
+    let waiting = table(
+        &queue.waiting,
+        &[
+            D::Id,
+            D::Waited,
+            D::Intent,
+            D::Sentiment,
+            D::Reason,
+            D::Language,
+            D::Turns,
+            D::Customer,
+            D::Claim("svc.claim"),
+        ],
+        "svc.no_waiting",
+    );
+    let agents = table(
+        &queue.with_agents,
+        &[D::Id, D::Agent, D::Waited, D::Intent, D::Sentiment, D::Reason, D::Language, D::Turns, D::Customer],
+        "svc.no_agent_conversations",
+    );
+    let bot = table(
+        &queue.with_bot,
+        &[D::Id, D::Waited, D::Intent, D::Sentiment, D::Language, D::Turns, D::Customer, D::Claim("svc.take_over")],
+        "svc.no_bot_conversations",
+    );
     let mut top = Card::new("", Width::Full);
     if let Some(n) = done_notice(&v, &q) {
         top = top.block(n);
