@@ -1058,6 +1058,7 @@ async fn widget_chat(b: &Browser) {
     b.ensure(first_item.as_str().is_some_and(|t| !t.is_empty()), "the order's items are offered").await;
     b.js(&format!("{WIDGET}.querySelector('.quick button').click()"), json!([])).await;
     click_quick("the item's condition", "未拆封").await;
+    click_quick("the confirmation", "确认申请").await;
     log_has("the policy's decision", "退货申请已通过").await;
     b.screenshot("shop-widget").await;
     say("<b>转人工</b>").await;

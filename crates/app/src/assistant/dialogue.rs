@@ -391,6 +391,17 @@ impl Turn<'_> {
             self.state.last_order = Some(id.clone());
         }
         let lang = self.lang;
+        // An answer to the question just asked ("yes please", "1234") goes to its form first,
+        // whatever intent it resembles.
+        let mut pending = self.state.form.take();
+        if let Some(mut form) = pending.take() {
+            if self.fill(&mut form, u) {
+                self.state.low_confidence = 0;
+                let outcome = self.advance(form, &u.text).await?;
+                return Ok(self.count_failures(outcome));
+            }
+            pending = Some(form);
+        }
         if u.intent == "human_agent" && u.in_scope {
             return Ok(self.handoff(
                 HandoffReason::AskedForHuman,
@@ -411,17 +422,11 @@ impl Turn<'_> {
                 ),
             ));
         }
-        if let Some(mut form) = self.state.form.take() {
-            let filled = self.fill(&mut form, u);
-            if filled {
-                // An order number or "1234" is a good answer even though no intent fits it.
-                self.state.low_confidence = 0;
-            }
-            let other = u.confident() && u.intent != form.task.intent() && !filled;
-            if !other {
-                let outcome = self.advance(form, &u.text).await?;
-                return Ok(self.count_failures(outcome));
-            }
+        if let Some(form) = pending
+            && !(u.confident() && u.intent != form.task.intent())
+        {
+            let outcome = self.advance(form, &u.text).await?;
+            return Ok(self.count_failures(outcome));
         }
         if u.intent == "complaint" && u.in_scope {
             return Ok(self.handoff(
@@ -1201,6 +1206,35 @@ impl Turn<'_> {
         let kind = if form.task == Task::Exchange { ReturnKind::Exchange } else { ReturnKind::Refund };
         let item = ReturnItem { product_id: &product_id, category_id, perishable, quantity, condition };
         let decision = self.p.config.returns.decide(&order, &item, kind, self.now);
+        let name = product.map_or(product_id.clone(), |p| p.name.get(code).to_string());
+        // What the policy allows is confirmed by the customer before it is filed.
+        if decision.outcome != ReturnOutcome::Refused {
+            match form.confirmed {
+                None => {
+                    let amount = yuan(decision.refund_minor);
+                    let text = match kind {
+                        ReturnKind::Exchange => {
+                            say!(
+                                lang,
+                                "确认为 {name} × {quantity} 申请换货吗？",
+                                "Shall I file an exchange of {name} × {quantity}?"
+                            )
+                        }
+                        ReturnKind::Refund => say!(
+                            lang,
+                            "确认为 {name} × {quantity} 申请退货吗？退款金额 {amount}。",
+                            "Shall I file the return of {name} × {quantity}? The refund is {amount}."
+                        ),
+                    };
+                    let quick = vec![say!(lang, "确认申请", "Yes, file it"), say!(lang, "先不用了", "No, thanks")];
+                    return Ok(self.ask(form, Slot::Confirm, text, quick));
+                }
+                Some(false) => {
+                    return Ok(Outcome::answer(say!(lang, "好的，没有提交申请。", "OK, nothing was filed.")));
+                }
+                Some(true) => {}
+            }
+        }
         let status = match decision.outcome {
             ReturnOutcome::Approved => "approved",
             ReturnOutcome::NeedsApproval => "pending_approval",
@@ -1226,7 +1260,6 @@ impl Turn<'_> {
             })
             .to_string(),
         };
-        let name = product.map_or(product_id.clone(), |p| p.name.get(code).to_string());
         let order_id = &order.external_id;
         let amount = yuan(decision.refund_minor);
         let mut outcome = match decision.outcome {
