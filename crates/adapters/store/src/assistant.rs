@@ -324,6 +324,22 @@ fn limit_of(limit: u32) -> i64 {
 }
 
 impl SqlStore {
+    /// `SELECT columns FROM table WHERE … ORDER BY … LIMIT n`, each row read by `from_row`.
+    async fn select_limited<T>(
+        &self,
+        from: &str,
+        c: Conditions,
+        order_by: &str,
+        limit: u32,
+        from_row: fn(&AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let sql = self.sql(&format!("SELECT {from} {} ORDER BY {order_by} LIMIT ${}", c.sql(), c.next_param()));
+        let mut values = c.values;
+        values.push(SqlValue::Int(Some(limit_of(limit))));
+        let rows = bind_all(&sql, values).fetch_all(self.pool()).await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// `(key, count)` pairs of a grouped count, most frequent first.
     async fn counted(&self, sql: &str, from_ms: i64, to_ms: i64) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = sqlx::query(&self.sql(sql)).bind(from_ms).bind(to_ms).fetch_all(self.pool()).await?;
@@ -397,15 +413,8 @@ impl AssistantStore for SqlStore {
             c.add_many(&format!("status IN ({list})"), query.statuses.iter().map(|s| text(s)));
         }
         c.add_opt_text("customer_id", &query.customer_id);
-        let sql = self.sql(&format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations {} ORDER BY updated_at DESC, conversation_id LIMIT ${}",
-            c.sql(),
-            c.next_param()
-        ));
-        let mut values = c.values;
-        values.push(SqlValue::Int(Some(limit_of(query.limit))));
-        let rows = bind_all(&sql, values).fetch_all(self.pool()).await?;
-        rows.iter().map(conversation_from_row).collect()
+        let from = format!("{CONVERSATION_COLUMNS} FROM conversations");
+        self.select_limited(&from, c, "updated_at DESC, conversation_id", query.limit, conversation_from_row).await
     }
 
     async fn conversation_messages(
@@ -432,15 +441,8 @@ impl AssistantStore for SqlStore {
         c.add_opt_text("order_id", &query.order_id);
         c.add_opt_text("customer_id", &query.customer_id);
         c.add_opt_text("status", &query.status);
-        let sql = self.sql(&format!(
-            "SELECT {RETURN_COLUMNS} FROM return_requests {} ORDER BY created_at DESC, request_id LIMIT ${}",
-            c.sql(),
-            c.next_param()
-        ));
-        let mut values = c.values;
-        values.push(SqlValue::Int(Some(limit_of(query.limit))));
-        let rows = bind_all(&sql, values).fetch_all(self.pool()).await?;
-        rows.iter().map(return_from_row).collect()
+        let from = format!("{RETURN_COLUMNS} FROM return_requests");
+        self.select_limited(&from, c, "created_at DESC, request_id", query.limit, return_from_row).await
     }
 
     async fn decide_return_request(
