@@ -287,6 +287,20 @@ async fn an_agent_takes_over_and_the_figures_count_it() {
     assert!(report.handoff_reasons.iter().any(|t| t.key == "asked_for_human" && t.count == 1));
     assert!(report.intents.iter().any(|t| t.key == "delivery_info"));
     assert_eq!(report.days.len(), 1);
+
+    // Answers to the assistant's questions count under their task, not as poorly understood.
+    let mut id = None;
+    for text in ["我的订单到哪了", "O-20261120-01002", "1234"] {
+        id = Some(assistant::chat(&p, &ask(text, id), now()).await.unwrap().conversation_id);
+    }
+    let report =
+        assistant::report(&p, now() - chrono::Duration::days(1), now() + chrono::Duration::days(1)).await.unwrap();
+    assert!(
+        report.weak_questions.iter().all(|w| w.text != "1234" && w.text != "O-20261120-01002"),
+        "{:?}",
+        report.weak_questions
+    );
+    assert!(report.intents.iter().any(|t| t.key == "order_status" && t.count == 3), "{:?}", report.intents);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

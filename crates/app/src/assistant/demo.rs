@@ -194,7 +194,7 @@ pub async fn replay_conversations(
                 agent_act(p, &id, agent, &AgentAction::Close, later + Duration::minutes(4)).await?;
             }
             if k % 3 == 0 && status != ConversationStatus::Waiting {
-                rate(p, &id, 3 + (k as i64 % 3), later).await?;
+                rate(p, &id, 3 + (k as i64 / 3 % 3), later).await?;
             }
             played += 1;
         }

@@ -306,6 +306,9 @@ pub(crate) struct Outcome {
     pub answered: bool,
     /// A customer proved by an order check.
     pub verified_customer: Option<String>,
+    /// The task whose question the message answered ("1234" in an order lookup): the message
+    /// counts under that task's intent, not as a poorly understood question.
+    pub answered_form: Option<&'static str>,
 }
 
 impl Outcome {
@@ -397,8 +400,9 @@ impl Turn<'_> {
         if let Some(mut form) = pending.take() {
             if self.fill(&mut form, u) {
                 self.state.low_confidence = 0;
+                let task = form.task.intent();
                 let outcome = self.advance(form, &u.text).await?;
-                return Ok(self.count_failures(outcome));
+                return Ok(Outcome { answered_form: Some(task), ..self.count_failures(outcome) });
             }
             pending = Some(form);
         }

@@ -426,6 +426,10 @@ pub async fn chat(p: &Platform, req: &ChatRequest, now: DateTime<Utc>) -> Servic
     if status == ConversationStatus::Bot {
         let mut turn = dialogue::Turn { p, knowledge: &knowledge, state: &mut state, conversation: &record, lang, now };
         let outcome = turn.respond(&understanding).await?;
+        if let Some(task) = outcome.answered_form {
+            messages[0].intent = Some(task.to_string());
+            messages[0].confidence = None;
+        }
         returns = outcome.returns;
         if let Some(customer) = outcome.verified_customer {
             record.customer_id.get_or_insert(customer);
