@@ -33,13 +33,15 @@ fn conversations_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conversations")
 }
 
+/// The known world on the embedded store.
 async fn platform(name: &str) -> TempPlatform {
-    let dir = std::env::temp_dir().join(format!(
-        "retail-{name}-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or(0)
-    ));
-    let config = Config { data_dir: dir.clone(), assistant_identity_secret: SECRET.into(), ..Config::default() };
+    let dir = std::env::temp_dir().join(retail_testenv::unique_name(&format!("retail-{name}")));
+    let config = Config { data_dir: dir.clone(), ..Config::default() };
+    with_world(config, dir).await
+}
+
+async fn with_world(config: Config, dir: PathBuf) -> TempPlatform {
+    let config = Config { assistant_identity_secret: SECRET.into(), ..config };
     let p = TempPlatform::with_config(config, dir).await;
     let world: World =
         serde_json::from_str(&std::fs::read_to_string(conversations_dir().join("world.json")).unwrap()).unwrap();
@@ -212,8 +214,7 @@ async fn play(p: &TempPlatform, file: &Path) -> Result<(), String> {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn scripted_conversations_go_as_written() {
+fn scripts() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(conversations_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -221,6 +222,22 @@ async fn scripted_conversations_go_as_written() {
         .collect();
     files.sort();
     assert!(files.len() >= 10, "the conversation scripts are found: {files:?}");
+    files
+}
+
+fn assert_all_played(failures: &[String], files: &[PathBuf]) {
+    assert!(
+        failures.is_empty(),
+        "{} of {} conversations failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripted_conversations_go_as_written() {
+    let files = scripts();
     let mut failures = Vec::new();
     for file in &files {
         // Each script on a fresh world: cancellations and returns of one do not leak into another.
@@ -229,13 +246,30 @@ async fn scripted_conversations_go_as_written() {
             failures.push(e);
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} conversations failed:\n{}",
-        failures.len(),
-        files.len(),
-        failures.join("\n")
-    );
+    assert_all_played(&failures, &files);
+}
+
+/// The same conversations with the platform on PostgreSQL, each in a schema of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripted_conversations_go_as_written_on_postgres() {
+    let Some(pg) = retail_testenv::backend_url("RETAIL_TEST_POSTGRES_URL") else { return };
+    let admin = retail_store::connect(&pg, 1).await.unwrap();
+    let files = scripts();
+    let mut failures = Vec::new();
+    for file in &files {
+        let schema = retail_testenv::unique_name("chat");
+        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(admin.pool()).await.unwrap();
+        let sep = if pg.contains('?') { '&' } else { '?' };
+        let config =
+            Config { database_url: format!("{pg}{sep}options=-c%20search_path%3D{schema}"), ..Config::default() };
+        let p = with_world(config, std::env::temp_dir().join(&schema)).await;
+        if let Err(e) = play(&p, file).await {
+            failures.push(e);
+        }
+        drop(p);
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(admin.pool()).await.unwrap();
+    }
+    assert_all_played(&failures, &files);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
