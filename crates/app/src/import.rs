@@ -304,6 +304,11 @@ async fn run<T: Importable>(
         }
     }
     p.outbox_written();
+    if report.committed
+        && let ImportKind::Entity(entity) = kind
+    {
+        p.assistant.knowledge.changed(entity);
+    }
     Ok(report)
 }
 

@@ -86,7 +86,9 @@ pub async fn upsert<T: Stored>(p: &Platform, items: &[T]) -> ServiceResult<Appli
     let mut writes = WriteSet::default();
     writes.upsert(items);
     let payload = ids_payload(items.iter().map(|i| i.external_id()));
-    apply_announced(p, writes, format!("{}.upserted", T::KIND.plural()), payload).await
+    let applied = apply_announced(p, writes, format!("{}.upserted", T::KIND.plural()), payload).await?;
+    p.assistant.knowledge.changed(T::KIND);
+    Ok(applied)
 }
 
 /// An upsert may move an order along its lifecycle but never backwards.
@@ -127,6 +129,7 @@ pub async fn delete(p: &Platform, kind: EntityKind, id: &str) -> ServiceResult<(
         );
         p.store.apply(w).await?;
         p.outbox_written();
+        p.assistant.knowledge.changed(kind);
         Ok(())
     } else {
         Err(ServiceError::NotFound { kind: kind.noun(), id: id.to_string() })

@@ -381,3 +381,28 @@ async fn users_teach_the_intent_model_new_phrasings() {
     let after = assistant::understand(&p, phrase).await.unwrap();
     assert_eq!(after.intent, "membership_points", "retrained at once (before: {before:?})");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_published_article_answers_at_once_and_an_unpublished_one_never() {
+    let p = platform("kb").await;
+    let ask = |text: &str| ChatRequest { message: text.into(), ..Default::default() };
+    let before = assistant::chat(&p, &ask("自行车可以停在哪里？"), now()).await.unwrap();
+    assert!(before.replies.iter().all(|r| r.sources.is_empty()), "nothing to cite yet: {:?}", before.replies);
+    let mut article: KbArticle = serde_json::from_value(serde_json::json!({
+        "external_id": "kb-bikes", "topic": "store_services", "tags": ["自行车", "停车", "bicycle"], "published": false,
+        "title": {"zh": "自行车停在哪里？", "en": "Where can I park a bicycle?"},
+        "body": {"zh": "每家门店入口右侧设有免费自行车停放区。", "en": "Every store has free bicycle racks right of the entrance."}
+    }))
+    .unwrap();
+    service::upsert(&p, std::slice::from_ref(&article)).await.unwrap();
+    let draft = assistant::chat(&p, &ask("自行车可以停在哪里？"), now()).await.unwrap();
+    assert!(draft.replies.iter().all(|r| r.sources.iter().all(|s| s.article_id != "kb-bikes")), "drafts never answer");
+    article.published = true;
+    service::upsert(&p, &[article]).await.unwrap();
+    let after = assistant::chat(&p, &ask("自行车可以停在哪里？"), now()).await.unwrap();
+    assert!(
+        after.replies.iter().any(|r| r.sources.iter().any(|s| s.article_id == "kb-bikes")),
+        "published, it answers at once: {:?}",
+        after.replies
+    );
+}

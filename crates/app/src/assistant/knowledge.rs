@@ -1,7 +1,7 @@
 //! What the assistant knows without asking the database per message: the catalogue and stores
 //! as a lexicon for entity matching, and the published knowledge base as a BM25 index. Rebuilt
-//! when older than [`MAX_AGE`] or when this process changed the knowledge base, so replicas
-//! converge within that time.
+//! when older than [`MAX_AGE`] or when this process wrote any of them (upserts, deletes,
+//! imports), so replicas converge within that time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -145,9 +145,12 @@ impl KnowledgeSlot {
         Ok(fresh)
     }
 
-    /// Drops the snapshot after this process changed the knowledge base or catalogue.
-    pub fn forget(&self) {
-        *self.0.lock().expect("knowledge lock") = None;
+    /// Drops the snapshot when this process changed what it holds (articles, products,
+    /// categories, stores), so the next message reads them afresh.
+    pub fn changed(&self, kind: EntityKind) {
+        if matches!(kind, EntityKind::KbArticle | EntityKind::Product | EntityKind::Category | EntityKind::Location) {
+            *self.0.lock().expect("knowledge lock") = None;
+        }
     }
 }
 

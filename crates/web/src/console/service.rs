@@ -1331,11 +1331,9 @@ fn article_problem(e: &ServiceError) -> String {
     problem(e).replace("[0].", "")
 }
 
-/// Stores an article and has the assistant re-read the knowledge base at once.
+/// Stores an article; the assistant reads the knowledge base afresh for its next message.
 async fn store_article(s: &AppState, a: &KbArticle) -> Result<(), ServiceError> {
-    service::upsert(&s.platform, std::slice::from_ref(a)).await?;
-    s.platform.assistant.knowledge.forget();
-    Ok(())
+    service::upsert(&s.platform, std::slice::from_ref(a)).await.map(|_| ())
 }
 
 pub async fn create_article(State(s): State<AppState>, v: Viewer, axum::Form(f): axum::Form<ArticleForm>) -> Response {
@@ -1462,9 +1460,6 @@ pub async fn import(State(s): State<AppState>, v: Viewer, axum::Form(f): axum::F
     .await;
     let (top, status, kept) = match report {
         Ok(r) => {
-            if r.committed {
-                s.platform.assistant.knowledge.forget();
-            }
             let ok = r.error_count == 0;
             let status = if ok { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
             // What was imported need not be shown again; what failed stays to be corrected.
