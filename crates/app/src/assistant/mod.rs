@@ -33,28 +33,48 @@ use crate::service::{ServiceError, ServiceResult, invalid};
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 
 /// The fitted intent model of this process: the built-in one, or one retrained with the
-/// examples users added.
+/// examples users added. Another replica's additions are picked up within [`EXAMPLES_CHECK`].
 #[derive(Default)]
 pub struct AssistantSlot {
-    intents: Mutex<Option<Arc<IntentClassifier>>>,
+    intents: Mutex<Option<FittedIntents>>,
     pub knowledge: KnowledgeSlot,
     /// The `public` key the demo shop's widget uses, created on first visit.
     pub shop_key: tokio::sync::OnceCell<String>,
 }
 
+struct FittedIntents {
+    model: Arc<IntentClassifier>,
+    /// How many added examples it learnt from, and when the store was last asked.
+    examples: usize,
+    checked: std::time::Instant,
+}
+
+/// How often a process asks the store whether examples were added elsewhere.
+const EXAMPLES_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl AssistantSlot {
     async fn intents(&self, p: &Platform) -> ServiceResult<Arc<IntentClassifier>> {
-        if let Some(m) = self.intents.lock().expect("intent model lock").clone() {
-            return Ok(m);
-        }
-        let added = p.store.list_intent_examples().await?;
-        let model = if added.is_empty() {
-            Arc::new(retail_language::builtin::intents().clone())
-        } else {
-            Arc::new(train_with(&added).await?)
+        let known = {
+            let fitted = self.intents.lock().expect("intent model lock");
+            match fitted.as_ref() {
+                Some(f) if f.checked.elapsed() < EXAMPLES_CHECK => return Ok(f.model.clone()),
+                Some(f) => Some((f.model.clone(), f.examples)),
+                None => None,
+            }
         };
-        *self.intents.lock().expect("intent model lock") = Some(model.clone());
+        let added = p.store.list_intent_examples().await?;
+        let model = match known {
+            Some((model, examples)) if examples == added.len() => model,
+            _ if added.is_empty() => Arc::new(retail_language::builtin::intents().clone()),
+            _ => Arc::new(train_with(&added).await?),
+        };
+        self.keep(model.clone(), added.len());
         Ok(model)
+    }
+
+    fn keep(&self, model: Arc<IntentClassifier>, examples: usize) {
+        let fitted = FittedIntents { model, examples, checked: std::time::Instant::now() };
+        *self.intents.lock().expect("intent model lock") = Some(fitted);
     }
 }
 
@@ -809,8 +829,8 @@ pub async fn report(p: &Platform, from: DateTime<Utc>, to: DateTime<Utc>) -> Ser
     })
 }
 
-/// Adds labelled examples and retrains the intent model of this process with them (other
-/// replicas retrain when they restart).
+/// Adds labelled examples and retrains the intent model of this process with them; other
+/// replicas retrain within a minute ([`EXAMPLES_CHECK`]).
 pub async fn add_examples(p: &Platform, examples: &[(String, String)], by: &str) -> ServiceResult<usize> {
     let labels = retail_language::builtin::intents().labels().to_vec();
     let mut records = Vec::with_capacity(examples.len());
@@ -832,8 +852,8 @@ pub async fn add_examples(p: &Platform, examples: &[(String, String)], by: &str)
         return Err(invalid("examples", "at least one example is needed"));
     }
     p.store.add_intent_examples(&records).await?;
-    let model = train_with(&p.store.list_intent_examples().await?).await?;
-    *p.assistant.intents.lock().expect("intent model lock") = Some(Arc::new(model));
+    let all = p.store.list_intent_examples().await?;
+    p.assistant.keep(Arc::new(train_with(&all).await?), all.len());
     Ok(records.len())
 }
 
