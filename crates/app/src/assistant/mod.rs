@@ -33,7 +33,7 @@ use crate::service::{ServiceError, ServiceResult, invalid};
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 
 /// The fitted intent model of this process: the built-in one, or one retrained with the
-/// examples users added. Another replica's additions are picked up within [`EXAMPLES_CHECK`].
+/// examples users added. Another replica's additions are picked up within `EXAMPLES_CHECK`.
 #[derive(Default)]
 pub struct AssistantSlot {
     intents: Mutex<Option<FittedIntents>>,
@@ -830,7 +830,7 @@ pub async fn report(p: &Platform, from: DateTime<Utc>, to: DateTime<Utc>) -> Ser
 }
 
 /// Adds labelled examples and retrains the intent model of this process with them; other
-/// replicas retrain within a minute ([`EXAMPLES_CHECK`]).
+/// replicas retrain within a minute (`EXAMPLES_CHECK`).
 pub async fn add_examples(p: &Platform, examples: &[(String, String)], by: &str) -> ServiceResult<usize> {
     let labels = retail_language::builtin::intents().labels().to_vec();
     let mut records = Vec::with_capacity(examples.len());
