@@ -630,6 +630,8 @@ async fn serve_until_signal(platform: Platform) -> Result<()> {
         }
         eprintln!("shutting down: finishing requests in flight");
     };
+    // The first chat should not wait for the language models to train.
+    drop(retail_app::assistant::spawn_warm_up());
     let training = retail_app::recommend::spawn_training(platform.clone(), platform.config.recommend_retrain_hours);
     let forecasting = retail_app::planning::spawn_schedule(platform.clone(), platform.config.forecast_every_hours);
     let served = retail_web::serve(platform.clone(), listener, shutdown).await;

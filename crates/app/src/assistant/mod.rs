@@ -857,6 +857,15 @@ pub async fn add_examples(p: &Platform, examples: &[(String, String)], by: &str)
     Ok(records.len())
 }
 
+/// Trains the built-in language models in the background when serving starts, so the first
+/// customer does not wait for them.
+pub fn spawn_warm_up() -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(|| {
+        retail_language::builtin::intents();
+        retail_language::builtin::sentiment();
+    })
+}
+
 /// Understands a message without a conversation: the intent model's view, for the console's
 /// test box and the evaluation commands.
 pub async fn understand(p: &Platform, text: &str) -> ServiceResult<Understanding> {
