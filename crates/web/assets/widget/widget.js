@@ -24,8 +24,6 @@
     rated: zh ? "感谢您的评价！" : "Thank you for your rating!",
     failed: zh ? "发送失败：" : "Could not send: ",
     hello: zh ? "您好！请问有什么可以帮您？" : "Hello! How can I help you?",
-    you: zh ? "我" : "You",
-    agent: zh ? "人工客服" : "Agent",
   };
   var storeKey = "retail-chat:" + base;
   var conversation = sessionStorage.getItem(storeKey);
