@@ -440,6 +440,7 @@ fn the_assistants_language_models_are_scored_and_bad_files_are_named() {
         assert!(score.get(key).is_some(), "{key} missing: {score}");
     }
     assert_eq!(score["examples"], 720);
+    assert_eq!(score["open_set"], true, "the built-in model rejects out-of-scope questions");
     assert!(score["accuracy"].as_f64().unwrap() >= 0.9, "the built-in model on the held-out retail questions: {score}");
 
     let dir = TempDir::new("cli-language");
@@ -469,7 +470,10 @@ fn the_assistants_language_models_are_scored_and_bad_files_are_named() {
         &["--train".as_ref(), train.as_os_str(), "--test".as_ref(), test.as_os_str(), "--json".as_ref()],
     );
     assert!(trained.status.success(), "{}", text(&trained));
-    assert_eq!(last_json(&trained)["model"], "trained");
+    let trained = last_json(&trained);
+    assert_eq!(trained["model"], "trained");
+    assert_eq!(trained["open_set"], false, "without an out-of-scope label the best intent is the answer");
+    assert_eq!(trained["accuracy"], 1.0, "{trained}");
 
     let reviews = "text,label\n很好吃，下次还买,1\n送得很快，满意,1\n太难吃了，差评,0\n等了两个小时，失望,0\ngreat value,1\n\"awful, never again\",0\n";
     std::fs::write(&train, reviews).unwrap();
