@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::sql::{Conditions, SqlValue, bind_all};
+use crate::sql::{Conditions, SqlValue, bind_all, clamp_limit, param_list};
 use crate::{SqlStore, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -315,14 +315,6 @@ fn return_from_row(row: &AnyRow) -> Result<ReturnRequestRecord, StoreError> {
     })
 }
 
-fn numbered(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
-fn limit_of(limit: u32) -> i64 {
-    i64::from(limit.clamp(1, 1000))
-}
-
 impl SqlStore {
     /// `SELECT columns FROM table WHERE … ORDER BY … LIMIT n`, each row read by `from_row`.
     async fn select_limited<T>(
@@ -335,7 +327,7 @@ impl SqlStore {
     ) -> Result<Vec<T>, StoreError> {
         let sql = self.sql(&format!("SELECT {from} {} ORDER BY {order_by} LIMIT ${}", c.sql(), c.next_param()));
         let mut values = c.values;
-        values.push(SqlValue::Int(Some(limit_of(limit))));
+        values.push(SqlValue::Int(Some(clamp_limit(limit))));
         let rows = bind_all(&sql, values).fetch_all(self.pool()).await?;
         rows.iter().map(from_row).collect()
     }
@@ -362,7 +354,7 @@ impl AssistantStore for SqlStore {
                 let sql = self.sql(&format!(
                     "INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES ({}) ON CONFLICT (conversation_id) \
                      DO NOTHING",
-                    numbered(1, 16)
+                    param_list(1, 16)
                 ));
                 bind_all(&sql, conversation_values(conversation)).execute(&mut *tx).await?.rows_affected()
             }
@@ -393,7 +385,8 @@ impl AssistantStore for SqlStore {
             bind_all(&sql, message_values(m)).execute(&mut *tx).await?;
         }
         for r in returns {
-            let sql = self.sql(&format!("INSERT INTO return_requests ({RETURN_COLUMNS}) VALUES ({})", numbered(1, 11)));
+            let sql =
+                self.sql(&format!("INSERT INTO return_requests ({RETURN_COLUMNS}) VALUES ({})", param_list(1, 11)));
             bind_all(&sql, return_values(r)).execute(&mut *tx).await?;
         }
         tx.commit().await?;
@@ -409,7 +402,7 @@ impl AssistantStore for SqlStore {
     async fn list_conversations(&self, query: &ConversationQuery) -> Result<Vec<ConversationRecord>, StoreError> {
         let mut c = Conditions::default();
         if !query.statuses.is_empty() {
-            let list = numbered(c.next_param(), query.statuses.len());
+            let list = param_list(c.next_param(), query.statuses.len());
             c.add_many(&format!("status IN ({list})"), query.statuses.iter().map(|s| text(s)));
         }
         c.add_opt_text("customer_id", &query.customer_id);
@@ -430,7 +423,7 @@ impl AssistantStore for SqlStore {
         let rows = sqlx::query(&sql)
             .bind(conversation_id)
             .bind(after_seq)
-            .bind(limit_of(limit))
+            .bind(clamp_limit(limit))
             .fetch_all(self.pool())
             .await?;
         rows.iter().map(message_from_row).collect()
@@ -548,7 +541,7 @@ impl AssistantStore for SqlStore {
             .bind(from_ms)
             .bind(to_ms)
             .bind(weak_below)
-            .bind(limit_of(weak_limit))
+            .bind(clamp_limit(weak_limit))
             .fetch_all(self.pool())
             .await?;
         let weak_messages = rows.iter().map(message_from_row).collect::<Result<Vec<_>, _>>()?;

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::sql::{Conditions, SqlValue, bind_all, chunk_rows, placeholders};
+use crate::sql::{Conditions, SqlValue, bind_all, chunk_rows, param_list, placeholders};
 use crate::{Applied, Backend, DateRange, Page, SqlStore, Store, StoreError, WriteSet};
 
 /// Units sold of one product at one location, one entry per UTC day with sales (days since
@@ -172,10 +172,6 @@ fn parse_days(text: &str) -> Result<Vec<(i64, i64)>, StoreError> {
     Ok(days)
 }
 
-fn in_list(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
 impl SqlStore {
     /// Inserts `rows` into `into` (`table (columns…)`) in multi-row statements of `cols` values a row.
     async fn insert_all<T>(
@@ -202,8 +198,8 @@ impl SqlStore {
         if change.ids.is_empty() || change.from.is_empty() {
             return Ok(0);
         }
-        let from = in_list(5, change.from.len());
-        let ids = in_list(5 + change.from.len(), change.ids.len());
+        let from = param_list(5, change.from.len());
+        let ids = param_list(5 + change.from.len(), change.ids.len());
         let sql = self.sql(&format!(
             "UPDATE replenishment_suggestions SET status = $1, updated_by = $2, updated_at = $3, \
              purchase_order_id = COALESCE($4, purchase_order_id) WHERE status IN ({from}) AND suggestion_id IN ({ids})"
@@ -350,7 +346,7 @@ impl PlanningStore for SqlStore {
     async fn list_suggestions(&self, query: &SuggestionQuery) -> Result<Page<SuggestionRecord>, StoreError> {
         let mut c = Conditions::default();
         if !query.statuses.is_empty() {
-            let list = in_list(c.next_param(), query.statuses.len());
+            let list = param_list(c.next_param(), query.statuses.len());
             c.add_many(&format!("status IN ({list})"), query.statuses.iter().map(|s| SqlValue::Text(Some(s.clone()))));
         }
         c.add_opt_text("location_id", &query.location_id);
@@ -377,7 +373,7 @@ impl PlanningStore for SqlStore {
             let sql = self.sql(&format!(
                 "SELECT {SUGGESTION_COLUMNS} FROM replenishment_suggestions WHERE suggestion_id IN ({}) \
                  ORDER BY suggestion_id",
-                in_list(1, chunk.len())
+                param_list(1, chunk.len())
             ));
             let values = chunk.iter().map(|s| SqlValue::Text(Some(s.clone()))).collect();
             for row in bind_all(&sql, values).fetch_all(self.pool()).await? {

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::sql::{Conditions, SqlValue, bind_all, chunk_rows, placeholders};
+use crate::sql::{Conditions, SqlValue, bind_all, chunk_rows, param_list, placeholders};
 use crate::{SqlStore, StoreError};
 
 /// An inclusive range of UTC days.
@@ -696,9 +696,9 @@ impl ReportStore for SqlStore {
     async fn product_stock(&self, product_ids: &[String]) -> Result<Vec<retail_domain::StockLevel>, StoreError> {
         let mut levels = Vec::new();
         for chunk in product_ids.chunks(chunk_rows(1)) {
-            let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
             let sql = self.sql(&format!(
-                "SELECT location_id, product_id, on_hand, reserved FROM stock_levels WHERE product_id IN ({list})"
+                "SELECT location_id, product_id, on_hand, reserved FROM stock_levels WHERE product_id IN ({})",
+                param_list(1, chunk.len())
             ));
             let values = chunk.iter().map(|id| SqlValue::Text(Some(id.clone()))).collect();
             for r in bind_all(&sql, values).fetch_all(self.pool()).await? {

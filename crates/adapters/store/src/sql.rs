@@ -587,8 +587,13 @@ impl Conditions {
     }
 }
 
-fn clamp_limit(limit: u32) -> i64 {
+pub(crate) fn clamp_limit(limit: u32) -> i64 {
     i64::from(limit.clamp(1, 1000))
+}
+
+/// `$start, $start+1, …`: `n` numbered parameters for an `IN (…)` list or a row of values.
+pub(crate) fn param_list(start: usize, n: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Cuts `limit + 1` fetched rows to a page; the extra row only says there is more,

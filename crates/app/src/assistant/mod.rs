@@ -25,6 +25,7 @@ pub use dialogue::HandoffReason;
 pub use identity::{customer_token, verify_customer_token};
 pub use knowledge::KnowledgeSlot;
 
+use crate::access::ms_to_time;
 use crate::ids::new_id;
 use crate::platform::Platform;
 use crate::service::{ServiceError, ServiceResult, invalid};
@@ -227,7 +228,7 @@ impl ChatMessage {
         let detail = (m.sender == "bot").then(|| serde_json::from_str(&m.doc).ok()).flatten();
         Self {
             seq: m.seq,
-            at: DateTime::from_timestamp_millis(m.at_ms).unwrap_or_default(),
+            at: ms_to_time(m.at_ms),
             sender: m.sender,
             text: m.body,
             intent: m.intent,
@@ -259,10 +260,6 @@ pub struct Conversation {
     pub sentiment: f64,
 }
 
-fn time(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
-
 impl Conversation {
     fn from_record(r: &ConversationRecord) -> ServiceResult<Self> {
         let state = dialogue::DialogueState::parse(&r.state)?;
@@ -274,9 +271,9 @@ impl Conversation {
             customer_id: r.customer_id.clone(),
             agent: r.agent.clone(),
             handoff_reason: r.handoff_reason.clone(),
-            started_at: time(r.started_at_ms),
-            updated_at: time(r.updated_at_ms),
-            handed_off_at: r.handed_off_at_ms.map(time),
+            started_at: ms_to_time(r.started_at_ms),
+            updated_at: ms_to_time(r.updated_at_ms),
+            handed_off_at: r.handed_off_at_ms.map(ms_to_time),
             turns: r.turns,
             rating: r.rating,
             last_intent: state.last_intent.clone(),
@@ -699,8 +696,8 @@ impl From<ReturnRequestRecord> for ReturnRequest {
             kind: r.kind,
             status: r.status,
             refund_minor: r.refund_minor,
-            created_at: time(r.created_at_ms),
-            updated_at: time(r.updated_at_ms),
+            created_at: ms_to_time(r.created_at_ms),
+            updated_at: ms_to_time(r.updated_at_ms),
             updated_by: r.updated_by,
         }
     }
@@ -820,7 +817,7 @@ pub async fn report(p: &Platform, from: DateTime<Utc>, to: DateTime<Utc>) -> Ser
             .into_iter()
             .map(|m| WeakQuestion {
                 conversation_id: m.conversation_id,
-                at: time(m.at_ms),
+                at: ms_to_time(m.at_ms),
                 text: m.body,
                 intent: m.intent,
                 confidence: m.confidence,
