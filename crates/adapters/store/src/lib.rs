@@ -11,6 +11,7 @@
 mod access;
 mod assistant;
 mod experiments;
+mod marketing;
 mod migrate;
 mod planning;
 mod recommendations;
@@ -32,6 +33,10 @@ pub use assistant::{
 };
 pub use experiments::{
     BehaviourWindow, EventUnit, ExperimentRecord, ExperimentStore, ExposureRow, ExposureWrite, UnitBehaviour,
+};
+pub use marketing::{
+    AudienceRecord, CampaignOutcome, CampaignRecord, CategoryPurchase, CustomerActivity, DeliveryOutcome,
+    MarketingStore, OptOutRecord, OutgoingMessage, SegmentMember, SegmentPoint, SegmentRecord, UpliftModelRecord,
 };
 pub use migrate::{Migration, migrations};
 pub use planning::{
@@ -64,7 +69,15 @@ pub trait BulkWrite: Send {
 /// The platform's storage interface. Object safe: used as `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
-    AccessStore + AssistantStore + ExperimentStore + PlanningStore + RecommendationStore + ReportStore + Send + Sync
+    AccessStore
+    + AssistantStore
+    + ExperimentStore
+    + MarketingStore
+    + PlanningStore
+    + RecommendationStore
+    + ReportStore
+    + Send
+    + Sync
 {
     fn backend(&self) -> Backend;
 
@@ -104,6 +117,9 @@ pub trait Store:
 
     /// Which of `ids` exist, for reference checks that span several write sets.
     async fn existing_ids(&self, kind: EntityKind, ids: &[String]) -> Result<Vec<String>, StoreError>;
+
+    /// The stored documents of those ids that exist, in no particular order.
+    async fn get_docs(&self, kind: EntityKind, ids: &[String]) -> Result<Vec<StoredDoc>, StoreError>;
 
     async fn list_events(&self, query: &EventQuery) -> Result<Page<StoredEvent>, StoreError>;
 

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::sql::{Conditions, SqlValue, bind_all, chunk_rows, param_list, placeholders};
+use crate::sql::{Conditions, SqlValue, bind_all, chunk_rows, param_list};
 use crate::{Applied, Backend, DateRange, Page, SqlStore, Store, StoreError, WriteSet};
 
 /// Units sold of one product at one location, one entry per UTC day with sales (days since
@@ -173,22 +173,6 @@ fn parse_days(text: &str) -> Result<Vec<(i64, i64)>, StoreError> {
 }
 
 impl SqlStore {
-    /// Inserts `rows` into `into` (`table (columns…)`) in multi-row statements of `cols` values a row.
-    async fn insert_all<T>(
-        &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        into: &str,
-        cols: usize,
-        rows: &[T],
-        values: impl Fn(&T) -> Vec<SqlValue>,
-    ) -> Result<(), StoreError> {
-        for chunk in rows.chunks(chunk_rows(cols)) {
-            let sql = self.sql(&format!("INSERT INTO {into} VALUES {}", placeholders(chunk.len(), cols, 1)));
-            bind_all(&sql, chunk.iter().flat_map(&values).collect()).execute(&mut **tx).await?;
-        }
-        Ok(())
-    }
-
     async fn move_in(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,

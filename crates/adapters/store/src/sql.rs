@@ -240,6 +240,22 @@ impl SqlStore {
         &self.pool
     }
 
+    /// Inserts `rows` into `into` (`table (columns…)`) in multi-row statements of `cols` values a row.
+    pub(crate) async fn insert_all<T>(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        into: &str,
+        cols: usize,
+        rows: &[T],
+        values: impl Fn(&T) -> Vec<SqlValue>,
+    ) -> Result<(), StoreError> {
+        for chunk in rows.chunks(chunk_rows(cols)) {
+            let sql = self.sql(&format!("INSERT INTO {into} VALUES {}", placeholders(chunk.len(), cols, 1)));
+            bind_all(&sql, chunk.iter().flat_map(&values).collect()).execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<(Option<OwnedMutexGuard<()>>, Transaction<'static, Any>), StoreError> {
@@ -873,11 +889,28 @@ impl Store for SqlStore {
             let sql = self.sql(&format!(
                 "SELECT external_id FROM {} WHERE external_id IN ({})",
                 table_spec(kind).table,
-                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+                param_list(1, chunk.len())
             ));
             let rows = chunk.iter().fold(sqlx::query(&sql), |q, id| q.bind(id.clone())).fetch_all(&self.pool).await?;
             for r in rows {
                 out.push(r.try_get(0)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get_docs(&self, kind: EntityKind, ids: &[String]) -> Result<Vec<StoredDoc>, StoreError> {
+        let spec = table_spec(kind);
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(chunk_rows(1)) {
+            let sql = self.sql(&format!(
+                "SELECT external_id, doc, version, created_at, updated_at FROM {} WHERE external_id IN ({})",
+                spec.table,
+                param_list(1, chunk.len())
+            ));
+            let rows = chunk.iter().fold(sqlx::query(&sql), |q, id| q.bind(id.clone())).fetch_all(&self.pool).await?;
+            for r in rows {
+                out.push(doc_from_row(spec.table, &r)?);
             }
         }
         Ok(out)

@@ -20,7 +20,8 @@ async fn sqlite_meets_the_contract() {
             "0004_experiments",
             "0005_recommendations",
             "0006_planning",
-            "0007_assistant"
+            "0007_assistant",
+            "0008_marketing"
         ]
     );
     conformance::run_all(&store).await;

@@ -5,6 +5,7 @@
 mod access;
 mod assistant;
 mod experiments;
+mod marketing;
 mod planning;
 mod recommendations;
 mod reports;
@@ -115,6 +116,7 @@ pub async fn run_all(store: &dyn Store) {
     reports::run(store).await;
     planning::run(store).await;
     assistant::run(store).await;
+    marketing::run(store).await;
 }
 
 async fn log_indexes_suspend_and_restore(store: &dyn Store) {

@@ -1,0 +1,56 @@
+-- Marketing: segments with their current members (replaced whole at each refresh) and the
+-- size history the console draws; campaigns (the spec as JSON owned by the service layer,
+-- versioned) with each customer's arm and decision from the latest plan; the outbox of
+-- personalised messages the channel adapters deliver from, with leases and attempts; the
+-- opt-outs checked at send time; and the uplift models trained on past campaigns.
+
+CREATE TABLE segments (
+    segment_id TEXT PRIMARY KEY, name TEXT NOT NULL, definition TEXT NOT NULL,
+    refresh_hours BIGINT NOT NULL, size BIGINT NOT NULL, value_minor BIGINT NOT NULL,
+    refreshed_at BIGINT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, created_by TEXT NOT NULL
+);
+
+CREATE TABLE segment_members (
+    segment_id TEXT NOT NULL, customer_id TEXT NOT NULL, label TEXT,
+    PRIMARY KEY (segment_id, customer_id)
+);
+
+CREATE TABLE segment_history (
+    segment_id TEXT NOT NULL, at BIGINT NOT NULL, size BIGINT NOT NULL, value_minor BIGINT NOT NULL,
+    PRIMARY KEY (segment_id, at)
+);
+
+CREATE TABLE campaigns (
+    campaign_id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, segment_id TEXT NOT NULL,
+    priority BIGINT NOT NULL, starts_at BIGINT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+    planned_at BIGINT, sent_at BIGINT, version BIGINT NOT NULL, spec TEXT NOT NULL, plan TEXT
+);
+CREATE INDEX campaigns_starts ON campaigns (starts_at);
+
+CREATE TABLE campaign_audience (
+    campaign_id TEXT NOT NULL, customer_id TEXT NOT NULL, arm TEXT NOT NULL, decision TEXT NOT NULL,
+    channel TEXT, send_at BIGINT, expected_value_minor BIGINT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, customer_id)
+);
+
+CREATE TABLE marketing_messages (
+    message_id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, customer_id TEXT NOT NULL, channel TEXT NOT NULL,
+    address TEXT NOT NULL, language TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,
+    -- queued, sending (leased until next_attempt_at), sent, failed (for good)
+    status TEXT NOT NULL, attempts BIGINT NOT NULL, send_after BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL,
+    last_error TEXT, unsubscribe_token TEXT NOT NULL, created_at BIGINT NOT NULL, sent_at BIGINT
+);
+CREATE INDEX marketing_messages_due ON marketing_messages (status, next_attempt_at);
+CREATE INDEX marketing_messages_campaign ON marketing_messages (campaign_id, status);
+CREATE UNIQUE INDEX marketing_messages_token ON marketing_messages (unsubscribe_token);
+CREATE INDEX marketing_messages_customer ON marketing_messages (customer_id, send_after);
+
+CREATE TABLE opt_outs (
+    customer_id TEXT NOT NULL, channel TEXT NOT NULL, at BIGINT NOT NULL, source TEXT NOT NULL,
+    PRIMARY KEY (customer_id, channel)
+);
+
+CREATE TABLE uplift_models (
+    model_id TEXT PRIMARY KEY, kind TEXT NOT NULL, trained_at BIGINT NOT NULL, source TEXT NOT NULL,
+    rows_used BIGINT NOT NULL, doc TEXT NOT NULL
+);
