@@ -66,6 +66,44 @@ pub struct Config {
     /// Serve `/shop`, a sample storefront with the chat widget that signs in demo customers. Only
     /// for the demo: it hands out customer tokens to anyone.
     pub demo_shop: bool,
+    /// How marketing messages leave (`[marketing]` in retail.toml).
+    pub marketing: MarketingConfig,
+}
+
+/// Where each channel's messages go and the rules every campaign obeys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MarketingConfig {
+    /// `host:port` of an SMTP relay for e-mail; empty: e-mail goes to the log adapter.
+    pub smtp: String,
+    /// The From of e-mails.
+    pub sender: String,
+    /// `http://…` gateway for SMS, app push and WeChat; empty: they go to the log adapter.
+    pub webhook_url: String,
+    /// The log adapter's file; relative paths are under the data folder.
+    pub log_file: PathBuf,
+    /// The address customers reach this server at, for unsubscribe links.
+    pub public_url: String,
+    /// At most this many messages a customer per `frequency_cap_days`, across campaigns.
+    pub frequency_cap: u32,
+    pub frequency_cap_days: u32,
+    /// Local hours messages may arrive in, `[start, end)`.
+    pub send_hours: [u8; 2],
+}
+
+impl Default for MarketingConfig {
+    fn default() -> Self {
+        Self {
+            smtp: String::new(),
+            sender: "Retail <noreply@retail.local>".into(),
+            webhook_url: String::new(),
+            log_file: PathBuf::from("messages.jsonl"),
+            public_url: "http://127.0.0.1:8080".into(),
+            frequency_cap: 3,
+            frequency_cap_days: 7,
+            send_hours: [9, 21],
+        }
+    }
 }
 
 impl Default for Config {
@@ -98,6 +136,7 @@ impl Default for Config {
             returns: retail_domain::ReturnPolicy::default(),
             assistant_identity_secret: String::new(),
             demo_shop: false,
+            marketing: MarketingConfig::default(),
         }
     }
 }
@@ -247,6 +286,18 @@ impl Config {
         }
         if let Some(b) = flag("RETAIL_DEMO_SHOP")? {
             self.demo_shop = b;
+        }
+        if let Some(v) = get("RETAIL_MARKETING_SMTP") {
+            self.marketing.smtp = v;
+        }
+        if let Some(v) = get("RETAIL_MARKETING_SENDER") {
+            self.marketing.sender = v;
+        }
+        if let Some(v) = get("RETAIL_MARKETING_WEBHOOK_URL") {
+            self.marketing.webhook_url = v;
+        }
+        if let Some(v) = get("RETAIL_MARKETING_PUBLIC_URL") {
+            self.marketing.public_url = v;
         }
         Ok(())
     }

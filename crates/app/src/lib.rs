@@ -10,6 +10,7 @@ pub mod demo;
 pub mod experiments;
 pub mod ids;
 pub mod import;
+pub mod marketing;
 pub mod planning;
 pub mod platform;
 pub mod recommend;

@@ -52,6 +52,8 @@ pub enum EvalCommand {
     Intent(crate::eval_language::LanguageArgs),
     /// The assistant's sentiment model on reviews labelled 1 (positive) or 0 (negative).
     Sentiment(crate::eval_language::LanguageArgs),
+    /// Uplift models on the Hillstrom e-mail campaign: Qini and uplift at 30 % over random splits.
+    Uplift(crate::eval_uplift::UpliftArgs),
     /// Recommenders: leave-one-out, full ranking, seen items masked.
     Recommend {
         /// amazon-seq, sasrec-pairs, movielens or taobao
@@ -124,6 +126,7 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
         EvalCommand::Forecast(args) => crate::eval_forecast::run(args)?,
         EvalCommand::Intent(args) => crate::eval_language::intent(args)?,
         EvalCommand::Sentiment(args) => crate::eval_language::sentiment(args)?,
+        EvalCommand::Uplift(args) => crate::eval_uplift::run(eval_data, args)?,
         EvalCommand::Recommend { format, data, k, algo, attributes, epochs, json } => {
             let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
             if k.is_empty() || k.contains(&0) {

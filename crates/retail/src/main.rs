@@ -3,6 +3,7 @@
 mod eval;
 mod eval_forecast;
 mod eval_language;
+mod eval_uplift;
 mod experiment;
 mod plan;
 mod strategy;
@@ -563,12 +564,27 @@ async fn run_demo(platform: &Platform, demo: retail_demo::DemoConfig) -> Result<
         "customer service: {} recent orders to ask about, {chats} conversations over the last 14 days",
         recent.len()
     );
+    let pb = bar(8, "{spinner} [{elapsed_precise}] {bar:40} marketing {pos}/{len}");
+    let marketing = retail_app::marketing::demo::seed(platform, now, || pb.inc(1)).await?;
+    pb.finish_and_clear();
+    eprintln!(
+        "marketing: {} segments; last round's win-back sent {} messages and {} orders followed; uplift model Qini {}; \
+         this round's win-back is planned by it with {} messages to preview and launch",
+        marketing.segments,
+        marketing.messages_sent,
+        marketing.orders_placed,
+        marketing.model_qini.map_or("n/a".to_string(), |q| format!("{q:.3}")),
+        marketing.next_campaign_messages
+    );
     let password = generate_password();
     put_user(platform, "admin", Role::Admin, &password).await?;
     eprintln!("admin login: admin / {password}");
     let password = generate_password();
     put_user(platform, "agent", Role::Agent, &password).await?;
     eprintln!("customer-service agent login: agent / {password}  (chat as a customer at /shop)");
+    let password = generate_password();
+    put_user(platform, "marketer", Role::Marketer, &password).await?;
+    eprintln!("marketer login: marketer / {password}");
     Ok(())
 }
 
@@ -634,8 +650,9 @@ async fn serve_until_signal(platform: Platform) -> Result<()> {
     drop(retail_app::assistant::spawn_warm_up());
     let training = retail_app::recommend::spawn_training(platform.clone(), platform.config.recommend_retrain_hours);
     let forecasting = retail_app::planning::spawn_schedule(platform.clone(), platform.config.forecast_every_hours);
+    let sending = retail_app::marketing::delivery::spawn_sender(platform.clone());
     let served = retail_web::serve(platform.clone(), listener, shutdown).await;
-    for job in [training, forecasting] {
+    for job in [training, forecasting, sending] {
         job.abort();
         let _ = job.await;
     }

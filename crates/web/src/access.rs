@@ -46,10 +46,12 @@ pub enum Area {
     /// Customer-service conversations: the agent desk, return requests, the assistant's analytics
     /// and training examples.
     Service,
+    /// Segments, campaigns, their messages and effect, uplift models and opt-outs.
+    Marketing,
 }
 
 impl Area {
-    pub const ALL: [Area; 11] = [
+    pub const ALL: [Area; 12] = [
         Self::Catalog,
         Self::Customers,
         Self::Orders,
@@ -61,6 +63,7 @@ impl Area {
         Self::Recommendations,
         Self::Planning,
         Self::Service,
+        Self::Marketing,
     ];
 }
 
@@ -103,8 +106,8 @@ pub fn role_allows(role: Role, permission: Permission) -> bool {
         Role::Marketer => {
             matches!(
                 permission,
-                Read(Catalog | Customers | Orders | Events | Experiments | Recommendations)
-                    | Write(Experiments | Recommendations)
+                Read(Catalog | Customers | Orders | Events | Experiments | Recommendations | Marketing)
+                    | Write(Experiments | Recommendations | Marketing)
             )
         }
     }

@@ -9,6 +9,7 @@ mod error;
 mod experiments;
 mod extract;
 mod idempotency;
+mod marketing;
 mod metrics;
 mod openapi;
 mod planning;
@@ -151,6 +152,36 @@ pub fn routes() -> access::Routes {
         .get("/api/v1/assistant/report", Needs(Permission::Read(Area::Service)), assistant::report)
         .get("/api/v1/assistant/understand", Needs(Permission::Read(Area::Service)), assistant::understand)
         .post("/api/v1/assistant/examples", Needs(Permission::Write(Area::Service)), assistant::add_examples)
+        .get("/api/v1/marketing/segments", Needs(Permission::Read(Area::Marketing)), marketing::segments)
+        .post(
+            "/api/v1/marketing/segments/preview",
+            Needs(Permission::Read(Area::Marketing)),
+            marketing::preview_segment,
+        )
+        .get("/api/v1/marketing/segments/{id}", Needs(Permission::Read(Area::Marketing)), marketing::segment)
+        .put("/api/v1/marketing/segments/{id}", Needs(Permission::Write(Area::Marketing)), marketing::put_segment)
+        .delete("/api/v1/marketing/segments/{id}", Needs(Permission::Write(Area::Marketing)), marketing::delete_segment)
+        .post(
+            "/api/v1/marketing/segments/{id}/refresh",
+            Needs(Permission::Write(Area::Marketing)),
+            marketing::refresh_segment,
+        )
+        .get("/api/v1/marketing/rfm", Needs(Permission::Read(Area::Marketing)), marketing::rfm)
+        .get("/api/v1/marketing/clusters", Needs(Permission::Read(Area::Marketing)), marketing::clusters)
+        .get("/api/v1/marketing/campaigns", Needs(Permission::Read(Area::Marketing)), marketing::campaigns)
+        .get("/api/v1/marketing/campaigns/{id}", Needs(Permission::Read(Area::Marketing)), marketing::campaign)
+        .put("/api/v1/marketing/campaigns/{id}", Needs(Permission::Write(Area::Marketing)), marketing::put_campaign)
+        .post("/api/v1/marketing/campaigns/{id}/plan", Needs(Permission::Write(Area::Marketing)), marketing::plan)
+        .get("/api/v1/marketing/campaigns/{id}/preview", Needs(Permission::Read(Area::Marketing)), marketing::preview)
+        .post("/api/v1/marketing/campaigns/{id}/launch", Needs(Permission::Write(Area::Marketing)), marketing::launch)
+        .post("/api/v1/marketing/campaigns/{id}/cancel", Needs(Permission::Write(Area::Marketing)), marketing::cancel)
+        .get("/api/v1/marketing/campaigns/{id}/effect", Needs(Permission::Read(Area::Marketing)), marketing::effect)
+        .post("/api/v1/marketing/deliveries", Needs(Permission::Write(Area::Marketing)), marketing::deliver)
+        .get("/api/v1/marketing/uplift", Needs(Permission::Read(Area::Marketing)), marketing::uplift_model)
+        .post("/api/v1/marketing/uplift", Needs(Permission::Write(Area::Marketing)), marketing::train_uplift)
+        .post("/api/v1/marketing/opt-outs", Needs(Permission::Write(Area::Marketing)), marketing::opt_out)
+        .get("/unsubscribe/{token}", Anonymous, marketing::unsubscribe_page)
+        .post("/unsubscribe/{token}", Anonymous, marketing::unsubscribe)
         .get("/api/v1/experiments", Needs(Permission::Read(Area::Experiments)), experiments::list)
         .post("/api/v1/experiments", Needs(Permission::Write(Area::Experiments)), experiments::create)
         .get("/api/v1/experiments/{key}", Needs(Permission::Read(Area::Experiments)), experiments::get)

@@ -8,6 +8,12 @@ use retail_app::assistant::{
 };
 use retail_app::experiments::{Change, ExperimentView, NewExperiment, Results, Served};
 use retail_app::import::ImportReport;
+use retail_app::marketing::delivery::DeliveryReport;
+use retail_app::marketing::uplift::UpliftTraining;
+use retail_app::marketing::{
+    Campaign, CampaignEffect, CampaignSpec, Clusters, LaunchReport, MessagePreview, RfmCount, Segment, SegmentDetail,
+    SegmentInput, SegmentPreview,
+};
 use retail_app::planning::analysis::InventoryAnalysis;
 use retail_app::planning::replenish::{Decided, Ordered, SuggestionPage};
 use retail_app::planning::{Backtest, ForecastView, RunSummary};
@@ -31,6 +37,7 @@ use utoipa::openapi::{
 use crate::assistant::{ExamplesRequest, RatingRequest, ReturnDecisionRequest};
 use crate::error::Problem;
 use crate::experiments::AssignRequest;
+use crate::marketing::{OptOutRequest, PreviewRequest, TrainRequest};
 use crate::planning::{DecisionRequest, OrderRequest, RunRequest};
 use crate::recommendations::StrategyEdit;
 use crate::routes::StatusChange;
@@ -551,6 +558,8 @@ pub fn document() -> OpenApi {
             .response("422", problem("Empty text or an unknown intent"));
     paths = paths.path("/api/v1/assistant/examples", PathItem::new(HttpMethod::Post, examples));
 
+    paths = marketing_paths(paths);
+
     let key = || param("key", ParameterIn::Path, "The experiment's key", true);
     let list_experiments = op("experiments", "list_experiments", "Every experiment, newest first").response(
         "200",
@@ -646,6 +655,22 @@ pub fn document() -> OpenApi {
         .schema_from::<AssistantReport>()
         .schema_from::<Understanding>()
         .schema_from::<ExamplesRequest>()
+        .schema_from::<SegmentInput>()
+        .schema_from::<Segment>()
+        .schema_from::<SegmentDetail>()
+        .schema_from::<SegmentPreview>()
+        .schema_from::<PreviewRequest>()
+        .schema_from::<RfmCount>()
+        .schema_from::<Clusters>()
+        .schema_from::<CampaignSpec>()
+        .schema_from::<Campaign>()
+        .schema_from::<MessagePreview>()
+        .schema_from::<LaunchReport>()
+        .schema_from::<CampaignEffect>()
+        .schema_from::<DeliveryReport>()
+        .schema_from::<TrainRequest>()
+        .schema_from::<UpliftTraining>()
+        .schema_from::<OptOutRequest>()
         .security_scheme(
             "apiKey",
             SecurityScheme::Http(
@@ -675,4 +700,117 @@ pub fn document() -> OpenApi {
         .components(Some(components))
         .security(Some([SecurityRequirement::new("apiKey", Vec::<String>::new())]))
         .build()
+}
+
+/// Segments, campaigns, deliveries, uplift models and opt-outs.
+fn marketing_paths(mut paths: PathsBuilder) -> PathsBuilder {
+    let segment_id = || param("id", ParameterIn::Path, "The segment's id", true);
+    let campaign_id = || param("id", ParameterIn::Path, "The campaign's id", true);
+    let list = op("marketing", "list_segments", "Every segment with its size and value").response(
+        "200",
+        ok("Segments", ObjectBuilder::new().property("items", array_of(schema_ref::<Segment>())).into()),
+    );
+    paths = paths.path("/api/v1/marketing/segments", PathItem::new(HttpMethod::Get, list));
+    let preview = op("marketing", "preview_segment", "How many customers a rule selects now, by RFM segment")
+        .request_body(Some(body(schema_ref::<PreviewRequest>(), "application/json")))
+        .response("200", ok("The selection", schema_ref::<SegmentPreview>()))
+        .response("422", problem("An invalid rule (empty group, NaN value, too deep or too many conditions)"));
+    paths = paths.path("/api/v1/marketing/segments/preview", PathItem::new(HttpMethod::Post, preview));
+    let get = op("marketing", "get_segment", "A segment with its size history and make-up")
+        .parameter(segment_id())
+        .response("200", ok("The segment", schema_ref::<SegmentDetail>()))
+        .response("404", problem("Unknown segment"));
+    let put = op("marketing", "put_segment", "Create or change a segment; it is refreshed at once")
+        .parameter(segment_id())
+        .request_body(Some(body(schema_ref::<SegmentInput>(), "application/json")))
+        .response("200", ok("The segment", schema_ref::<Segment>()))
+        .response("422", problem("Bad id, name, rule or refresh interval"));
+    let delete = op("marketing", "delete_segment", "Delete a segment no open campaign uses")
+        .parameter(segment_id())
+        .response("204", ResponseBuilder::new().description("Deleted").build())
+        .response("409", problem("An open campaign uses it"));
+    let mut item = PathItem::new(HttpMethod::Get, get);
+    item.put = Some(put.build());
+    item.delete = Some(delete.build());
+    paths = paths.path("/api/v1/marketing/segments/{id}", item);
+    let refresh = op("marketing", "refresh_segment", "Recompute a segment's members now")
+        .parameter(segment_id())
+        .response("200", ok("The segment", schema_ref::<Segment>()));
+    paths = paths.path("/api/v1/marketing/segments/{id}/refresh", PathItem::new(HttpMethod::Post, refresh));
+    let rfm = op("marketing", "rfm", "Every customer by RFM segment, with their spend")
+        .response("200", ok("Counts", array_of(schema_ref::<RfmCount>())));
+    paths = paths.path("/api/v1/marketing/rfm", PathItem::new(HttpMethod::Get, rfm));
+    let clusters = op("marketing", "clusters", "Behaviour clusters (k-means) of the customers who ordered this year")
+        .parameter(param("k", ParameterIn::Query, "2 to 12; chosen by silhouette when absent", false))
+        .response("200", ok("Cluster profiles", schema_ref::<Clusters>()));
+    paths = paths.path("/api/v1/marketing/clusters", PathItem::new(HttpMethod::Get, clusters));
+    let campaigns = op("marketing", "list_campaigns", "Every campaign, latest start first").response(
+        "200",
+        ok("Campaigns", ObjectBuilder::new().property("items", array_of(schema_ref::<Campaign>())).into()),
+    );
+    paths = paths.path("/api/v1/marketing/campaigns", PathItem::new(HttpMethod::Get, campaigns));
+    let get = op("marketing", "get_campaign", "A campaign, its plan and its messages by status")
+        .parameter(campaign_id())
+        .response("200", ok("The campaign", schema_ref::<Campaign>()))
+        .response("404", problem("Unknown campaign"));
+    let put = op("marketing", "put_campaign", "Create a draft or change one not launched (its plan is dropped)")
+        .parameter(campaign_id())
+        .request_body(Some(body(schema_ref::<CampaignSpec>(), "application/json")))
+        .response("200", ok("The draft", schema_ref::<Campaign>()))
+        .response("409", problem("Launched or cancelled campaigns do not change"))
+        .response("422", problem("Unknown template variables, channels, products; bad budget or hold-out share"));
+    let mut item = PathItem::new(HttpMethod::Get, get);
+    item.put = Some(put.build());
+    paths = paths.path("/api/v1/marketing/campaigns/{id}", item);
+    let plan = op(
+        "marketing",
+        "plan_campaign",
+        "Plan: eligibility by consent and opt-out, frequency cap and priority, targeting under the budget, hold-out",
+    )
+    .parameter(campaign_id())
+    .response("200", ok("The campaign with its plan summary", schema_ref::<Campaign>()))
+    .response("409", problem("Empty segment, no uplift model for uplift targeting, or not a draft"));
+    paths = paths.path("/api/v1/marketing/campaigns/{id}/plan", PathItem::new(HttpMethod::Post, plan));
+    let preview = op("marketing", "preview_campaign", "The planned personalised messages")
+        .parameter(campaign_id())
+        .parameter(param("limit", ParameterIn::Query, "At most this many (default 20, at most 500)", false))
+        .response("200", ok("Messages", array_of(schema_ref::<MessagePreview>())));
+    paths = paths.path("/api/v1/marketing/campaigns/{id}/preview", PathItem::new(HttpMethod::Get, preview));
+    let launch = op("marketing", "launch_campaign", "Queue the planned messages for delivery at their send times")
+        .parameter(campaign_id())
+        .response("200", ok("How many were queued", schema_ref::<LaunchReport>()))
+        .response("409", problem("Not planned"));
+    paths = paths.path("/api/v1/marketing/campaigns/{id}/launch", PathItem::new(HttpMethod::Post, launch));
+    let cancel = op("marketing", "cancel_campaign", "Cancel a campaign that was not launched")
+        .parameter(campaign_id())
+        .response("200", ok("The campaign", schema_ref::<Campaign>()));
+    paths = paths.path("/api/v1/marketing/campaigns/{id}/cancel", PathItem::new(HttpMethod::Post, cancel));
+    let effect = op(
+        "marketing",
+        "campaign_effect",
+        "Reach, conversion and revenue per arm; incremental conversions and revenue against the hold-out with 95 % \
+         intervals; ROI; the Qini curve under uplift targeting",
+    )
+    .parameter(campaign_id())
+    .response("200", ok("The effect", schema_ref::<CampaignEffect>()))
+    .response("409", problem("Not launched, or an arm is empty"));
+    paths = paths.path("/api/v1/marketing/campaigns/{id}/effect", PathItem::new(HttpMethod::Get, effect));
+    let deliver = op("marketing", "deliver", "Send the messages due now through the channel adapters")
+        .response("200", ok("What was sent, retried, failed or suppressed", schema_ref::<DeliveryReport>()));
+    paths = paths.path("/api/v1/marketing/deliveries", PathItem::new(HttpMethod::Post, deliver));
+    let latest = op("marketing", "uplift_model", "The latest uplift model's figures")
+        .response("200", ok("The model, or null", schema_ref::<UpliftTraining>()));
+    let train = op("marketing", "train_uplift", "Train an uplift model on the measured campaigns with a hold-out")
+        .request_body(Some(body(schema_ref::<TrainRequest>(), "application/json")))
+        .response("201", ok("The model's figures on held-back customers", schema_ref::<UpliftTraining>()))
+        .response("409", problem("No campaign to learn from yet"));
+    let mut item = PathItem::new(HttpMethod::Get, latest);
+    item.post = Some(train.build());
+    paths = paths.path("/api/v1/marketing/uplift", item);
+    let opt_out = op("marketing", "opt_out", "Record a customer's opt-out from a channel or from everything")
+        .request_body(Some(body(schema_ref::<OptOutRequest>(), "application/json")))
+        .response("204", ResponseBuilder::new().description("Recorded").build())
+        .response("404", problem("Unknown customer"))
+        .response("422", problem("Unknown channel"));
+    paths.path("/api/v1/marketing/opt-outs", PathItem::new(HttpMethod::Post, opt_out))
 }

@@ -7,6 +7,7 @@ mod auth;
 mod browse;
 mod experiments;
 mod i18n;
+mod marketing;
 mod overview;
 mod planning;
 mod recommendations;
@@ -79,6 +80,15 @@ pub fn routes() -> Routes {
         .get("/console/knowledge/{id}", Needs(Read(Knowledge)), service::article)
         .post("/console/knowledge/{id}", Needs(Write(Knowledge)), service::save_article)
         .post("/console/knowledge/{id}/published", Needs(Write(Knowledge)), service::publish)
+        .get("/console/marketing/segments", Needs(Read(Marketing)), marketing::segments)
+        .post("/console/marketing/segments", Needs(Write(Marketing)), marketing::create_segment)
+        .get("/console/marketing/segments/{id}", Needs(Read(Marketing)), marketing::segment)
+        .post("/console/marketing/segments/{id}/refresh", Needs(Write(Marketing)), marketing::refresh_segment)
+        .get("/console/marketing/clusters", Needs(Read(Marketing)), marketing::clusters)
+        .get("/console/marketing/campaigns", Needs(Read(Marketing)), marketing::campaigns)
+        .post("/console/marketing/campaigns", Needs(Write(Marketing)), marketing::create_campaign)
+        .get("/console/marketing/campaigns/{id}", Needs(Read(Marketing)), marketing::campaign)
+        .post("/console/marketing/campaigns/{id}/actions", Needs(Write(Marketing)), marketing::act)
         .get("/console/users", Needs(ManageAccess), admin::users)
         .post("/console/users", Needs(ManageAccess), admin::add_user)
         .post("/console/users/{name}/role", Needs(ManageAccess), admin::set_role)
@@ -158,6 +168,24 @@ const NAV: &[(&str, &str, &str, Access)] = &[
         "nav.experiments",
         "/console/experiments",
         Access::Needs(Permission::Read(Area::Experiments)),
+    ),
+    (
+        "nav.section.marketing",
+        "nav.segments",
+        "/console/marketing/segments",
+        Access::Needs(Permission::Read(Area::Marketing)),
+    ),
+    (
+        "nav.section.marketing",
+        "nav.clusters",
+        "/console/marketing/clusters",
+        Access::Needs(Permission::Read(Area::Marketing)),
+    ),
+    (
+        "nav.section.marketing",
+        "nav.campaigns",
+        "/console/marketing/campaigns",
+        Access::Needs(Permission::Read(Area::Marketing)),
     ),
     ("nav.section.service", "nav.desk", "/console/service", Access::Needs(Permission::Read(Area::Service))),
     (
