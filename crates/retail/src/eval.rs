@@ -54,6 +54,8 @@ pub enum EvalCommand {
     Sentiment(crate::eval_language::LanguageArgs),
     /// Uplift models on the Hillstrom e-mail campaign: Qini and uplift at 30 % over random splits.
     Uplift(crate::eval_uplift::UpliftArgs),
+    /// The vehicle-routing engine on CVRP and VRPTW instances: gap to best-known costs, all checked.
+    Routing(crate::eval_routing::RoutingArgs),
     /// Recommenders: leave-one-out, full ranking, seen items masked.
     Recommend {
         /// amazon-seq, sasrec-pairs, movielens or taobao
@@ -127,6 +129,7 @@ pub fn run(eval_data: &std::path::Path, command: EvalCommand) -> Result<()> {
         EvalCommand::Intent(args) => crate::eval_language::intent(args)?,
         EvalCommand::Sentiment(args) => crate::eval_language::sentiment(args)?,
         EvalCommand::Uplift(args) => crate::eval_uplift::run(eval_data, args)?,
+        EvalCommand::Routing(args) => crate::eval_routing::run(args)?,
         EvalCommand::Recommend { format, data, k, algo, attributes, epochs, json } => {
             let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
             if k.is_empty() || k.contains(&0) {

@@ -3,6 +3,7 @@
 mod eval;
 mod eval_forecast;
 mod eval_language;
+mod eval_routing;
 mod eval_uplift;
 mod experiment;
 mod plan;

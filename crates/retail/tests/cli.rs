@@ -501,3 +501,80 @@ fn the_assistants_language_models_are_scored_and_bad_files_are_named() {
     let neither = eval_language("intent", &["--test".as_ref(), test.as_os_str()]);
     assert!(!neither.status.success() && text(&neither).contains("--model builtin"), "{}", text(&neither));
 }
+
+#[test]
+fn routing_is_evaluated_on_vrplib_files_and_bad_paths_are_named() {
+    let dir = TempDir::new("cli-routing");
+    let file = dir.0.join("tiny.vrp");
+    std::fs::write(
+        &file,
+        "NAME : tiny\nTYPE : CVRP\nDIMENSION : 6\nEDGE_WEIGHT_TYPE : EUC_2D\nCAPACITY : 10\nNODE_COORD_SECTION\n\
+         1 0 0\n2 10 0\n3 10 10\n4 0 10\n5 -10 0\n6 0 -10\nDEMAND_SECTION\n1 0\n2 4\n3 4\n4 4\n5 4\n6 4\n\
+         DEPOT_SECTION\n1\n-1\nEOF\n",
+    )
+    .unwrap();
+    let bks = dir.0.join("bks.csv");
+    std::fs::write(&bks, "instance,bks_cost\ntiny,1000\n").unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_retail"))
+            .args(["eval", "routing", "--time-limit", "0.3"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--instances", file.to_str().unwrap(), "--bks", bks.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!((report["instances"].as_u64(), report["feasible"].as_u64()), (Some(1), Some(1)), "{report}");
+    let result = &report["results"][0];
+    assert!(result["cost"].as_f64().unwrap() < 1000.0, "a checked cost below the made-up bound: {result}");
+    assert!(report["mean_gap_pct"].as_f64().unwrap() < 0.0);
+    let missing = run(&["--instances", "no/such/instance.vrp"]);
+    assert!(!missing.status.success() && text(&missing).contains("no/such/instance.vrp"), "{}", text(&missing));
+    let broken = dir.0.join("broken.vrp");
+    std::fs::write(&broken, "NAME : broken\nDIMENSION : 3\n").unwrap();
+    let bad = run(&["--instances", broken.to_str().unwrap()]);
+    assert!(!bad.status.success() && text(&bad).contains("broken.vrp"), "{}", text(&bad));
+}
+
+#[test]
+fn uplift_is_evaluated_on_a_hillstrom_file_and_bad_options_are_named() {
+    let dir = TempDir::new("cli-uplift");
+    let file = dir.0.join("hillstrom.csv");
+    let mut csv = String::from(
+        "recency,history_segment,history,mens,womens,zip_code,newbie,channel,segment,visit,conversion,spend\n",
+    );
+    for i in 0..600 {
+        let segment = if i % 2 == 0 { "Womens E-Mail" } else { "No E-Mail" };
+        // Recent customers visit when e-mailed; the rest rarely do.
+        let visit = u8::from((i % 2 == 0 && i % 12 < 8) || i % 10 == 3);
+        csv.push_str(&format!(
+            "{},2) $100 - $200,{}.5,{},{},Urban,{},Web,{segment},{visit},0,0\n",
+            1 + i % 12,
+            100 + i % 50,
+            i % 2,
+            (i / 2) % 2,
+            (i / 3) % 2
+        ));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_retail"))
+            .args(["eval", "uplift", "--data", file.to_str().unwrap(), "--splits", "2"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(report["model"], "two_model");
+    assert_eq!(report["qini"]["values"].as_array().map(Vec::len), Some(2), "{report}");
+    assert!(report["uplift_at_30"]["mean"].as_f64().unwrap() > 0.0, "the planted effect is found: {report}");
+    let bad = run(&["--outcome", "happiness"]);
+    assert!(!bad.status.success() && text(&bad).contains("--outcome"), "{}", text(&bad));
+    let bad = run(&["--model", "crystal_ball"]);
+    assert!(!bad.status.success() && text(&bad).contains("--model"), "{}", text(&bad));
+}

@@ -77,6 +77,10 @@ impl Api {
         self.raw("POST", uri, body.to_string(), &[]).await
     }
 
+    async fn put(&self, uri: &str, body: Value) -> Reply {
+        self.raw("PUT", uri, body.to_string(), &[]).await
+    }
+
     async fn count(&self, plural: &str) -> u64 {
         self.get("/api/v1/summary").await.json()[plural].as_u64().unwrap()
     }
@@ -468,4 +472,55 @@ async fn the_assistant_chats_over_http_and_hands_over_to_an_agent() {
     assert_eq!(widget.status, StatusCode::OK);
     assert!(widget.text.contains("attachShadow") && widget.text.contains("textContent"));
     api.get("/shop").await.problem(StatusCode::NOT_FOUND, "route_not_found");
+}
+
+#[tokio::test]
+async fn marketing_refuses_bad_campaigns_with_clear_problems() {
+    let api = Api::seeded("marketing-api").await;
+    let nobody =
+        json!({"name": "Nobody yet", "rule": {"kind": "compare", "field": "orders_365d", "op": "ge", "value": 1.0}});
+    let segment = api.put("/api/v1/marketing/segments/buyers", nobody).await;
+    assert_eq!(segment.status, StatusCode::OK, "{}", segment.text);
+    assert_eq!(segment.json()["size"], 0);
+    api.put("/api/v1/marketing/segments/bad", json!({"name": "x", "rule": {"kind": "all", "rules": []}}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    api.put(
+        "/api/v1/marketing/segments/bad",
+        json!({"name": "x", "rule": {"kind": "compare", "field": "shoe_size", "op": "ge", "value": 1}}),
+    )
+    .await
+    .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+
+    let campaign = |channels: Value, body: &str, budget: i64| {
+        json!({"name": "Spring", "segment_id": "buyers", "channels": channels, "starts_at": "2027-03-01T02:00:00Z",
+               "budget_minor": budget, "subject": {"zh": "你好", "en": "Hello"}, "body": {"zh": body, "en": body}})
+    };
+    let fax = api.put("/api/v1/marketing/campaigns/spring", campaign(json!(["fax"]), "hi", 100)).await;
+    let problem = fax.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    assert!(problem["detail"].as_str().unwrap_or_default().contains("fax"), "{problem}");
+    let unknown =
+        api.put("/api/v1/marketing/campaigns/spring", campaign(json!(["sms"]), "Use {{coupon_code}}", 100)).await;
+    let problem = unknown.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert!(problem.to_string().contains("coupon_code"), "the unknown variable is named: {problem}");
+    api.put("/api/v1/marketing/campaigns/spring", campaign(json!(["sms"]), "hi", -1))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let draft = api.put("/api/v1/marketing/campaigns/spring", campaign(json!(["sms"]), "hi {{name}}", 0)).await;
+    assert_eq!(draft.status, StatusCode::OK, "{}", draft.text);
+    assert_eq!(draft.json()["status"], "draft");
+    let plan = api.post("/api/v1/marketing/campaigns/spring/plan", json!({})).await;
+    let problem = plan.problem(StatusCode::CONFLICT, "conflict");
+    assert!(problem["detail"].as_str().unwrap_or_default().contains("no customers"), "{problem}");
+    api.post("/api/v1/marketing/campaigns/spring/launch", json!({})).await.problem(StatusCode::CONFLICT, "conflict");
+    api.post("/api/v1/marketing/campaigns/nothing/plan", json!({})).await.problem(StatusCode::NOT_FOUND, "not_found");
+    api.post("/api/v1/marketing/uplift", json!({"kind": "deep_magic"}))
+        .await
+        .problem(StatusCode::BAD_REQUEST, "invalid_body");
+    api.post("/api/v1/marketing/uplift", json!({})).await.problem(StatusCode::CONFLICT, "conflict");
+    api.post("/api/v1/marketing/opt-outs", json!({"customer_id": "C404", "channel": "pigeon"}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let page = api.get("/unsubscribe/no-such-token").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
 }

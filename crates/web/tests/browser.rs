@@ -430,6 +430,9 @@ async fn browse_every_page(b: &Browser) {
         "nav.analysis",
         "nav.recommendations",
         "nav.experiments",
+        "nav.segments",
+        "nav.clusters",
+        "nav.campaigns",
         "nav.users",
         "nav.keys",
         "nav.audit",
@@ -739,6 +742,100 @@ async fn plan_and_order(b: &Browser) {
     let ordered = check_page(b, "ordered suggestions", 0, true).await;
     b.ensure(ordered.rows == 2, format!("the two suggestions were ordered: {} rows", ordered.rows)).await;
     b.screenshot("replenishment").await;
+    b.assert_clean_log(&[]).await;
+}
+
+const SEGMENT: &str = "browser-buyers";
+const CAMPAIGN: &str = "browser-campaign";
+
+/// A marketer's round, in three steps kept apart so each one's state stays small: the customer base
+/// by RFM segment, a segment built with the rule builder and the behaviour clusters; a campaign over
+/// the segment planned with a hold-out, its personalised messages previewed and launched; the demo's
+/// earlier campaign's effect against its hold-out.
+async fn campaign_round_trip(b: &Browser) {
+    Box::pin(segment_built(b)).await;
+    Box::pin(campaign_launched(b)).await;
+    Box::pin(campaign_effect(b)).await;
+}
+
+async fn segment_built(b: &Browser) {
+    b.click_to("a.nav-item[data-nav=\"nav.segments\"]", "/console/marketing/segments").await;
+    let segments = check_page(b, "/console/marketing/segments", 2, true).await;
+    eprintln!(
+        "/console/marketing/segments: {:?}, {} charts, {} rows",
+        segments.heading, segments.charts, segments.rows
+    );
+    b.screenshot("segments").await;
+    let form = "form[action=\"/console/marketing/segments\"]";
+    b.type_into(&format!("{form} input[name=segment_id]"), SEGMENT).await;
+    b.type_into(&format!("{form} input[name=name]"), "Ordered twice this year").await;
+    b.type_into(&format!("{form} input[name=min_orders]"), "2").await;
+    let page = format!("/console/marketing/segments/{SEGMENT}");
+    b.click_to(&format!("{form} button[type=submit]"), &page).await;
+    check_page(b, &page, 2, false).await;
+    let rule = b.text("main dl").await;
+    b.ensure(rule.contains("orders"), format!("the segment reads its rule back: {rule}")).await;
+
+    b.click_to("a.nav-item[data-nav=\"nav.clusters\"]", "/console/marketing/clusters").await;
+    let clusters = check_page(b, "/console/marketing/clusters", 1, true).await;
+    b.ensure(clusters.rows >= 2, format!("at least two clusters: {} rows", clusters.rows)).await;
+    b.screenshot("clusters").await;
+}
+
+async fn campaign_launched(b: &Browser) {
+    b.click_to("a.nav-item[data-nav=\"nav.campaigns\"]", "/console/marketing/campaigns").await;
+    check_page(b, "/console/marketing/campaigns", 0, true).await;
+    let form = "form[action=\"/console/marketing/campaigns\"]";
+    b.type_into(&format!("{form} input[name=campaign_id]"), CAMPAIGN).await;
+    b.type_into(&format!("{form} input[name=name]"), "Browser campaign").await;
+    b.js(
+        "document.querySelector(arguments[0] + ' select[name=segment_id]').value = arguments[1]",
+        json!([form, SEGMENT]),
+    )
+    .await;
+    let page = format!("/console/marketing/campaigns/{CAMPAIGN}");
+    b.click_to(&format!("{form} button[type=submit]"), &page).await;
+    b.click_to("form:has(input[name=action][value=plan]) button[type=submit]", &page).await;
+    let planned = check_page(b, &page, 1, true).await;
+    let preview = b.js("return document.querySelector('main table tbody')?.textContent ?? ''", json!([])).await;
+    b.ensure(
+        preview.as_str().is_some_and(|t| t.contains("/unsubscribe/")),
+        format!("the previews carry unsubscribe links: {preview}"),
+    )
+    .await;
+    eprintln!("{page}: {:?}, {} charts, {} preview rows", planned.heading, planned.charts, planned.rows);
+    b.screenshot("campaign-planned").await;
+    b.click("form:has(input[name=action][value=launch]) button[type=submit]").await;
+    let started = Instant::now();
+    loop {
+        match b.try_cmd("GET", "/alert/text", None).await {
+            Ok(_) => break,
+            Err(e) if started.elapsed() > WAIT => b.fail(&format!("no launch confirmation appeared: {e}")).await,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    b.cmd("POST", "/alert/accept", None).await;
+    b.wait_for(
+        "the campaign to be sending",
+        "return !document.querySelector('form:has(input[name=action][value=launch])')
+             && document.querySelector('main .badge')?.textContent.includes('Sending')",
+        json!([]),
+    )
+    .await;
+}
+
+async fn campaign_effect(b: &Browser) {
+    let past = format!("/console/marketing/campaigns/{}", retail_app::marketing::demo::PAST_CAMPAIGN);
+    b.goto(&past).await;
+    let effect = check_page(b, &past, 2, true).await;
+    let kpis = b.js("return document.querySelector('main').textContent", json!([])).await;
+    b.ensure(
+        kpis.as_str().is_some_and(|t| t.contains("Extra orders (95% interval)")),
+        "the effect against the hold-out is shown",
+    )
+    .await;
+    eprintln!("{past}: {:?}, {} charts", effect.heading, effect.charts);
+    b.screenshot("campaign-effect").await;
     b.assert_clean_log(&[]).await;
 }
 
@@ -1084,6 +1181,7 @@ async fn the_console_works_in_a_real_browser() {
     load_demo(&tmp, demo, |_| {}).await.expect("load the demo world");
     retail_app::assistant::demo::seed_recent_orders(&tmp, chrono::Utc::now(), 3).await.expect("recent orders");
     retail_app::planning::backfill(&tmp, 2, "test", || {}).await.expect("the nightly forecast runs");
+    Box::pin(retail_app::marketing::demo::seed(&tmp, chrono::Utc::now(), || {})).await.expect("the demo's campaigns");
     users::put_user(&tmp, "admin", Role::Admin, ADMIN_PASSWORD).await.expect("create the admin");
     users::put_user(&tmp, "agent", Role::Agent, AGENT_PASSWORD).await.expect("create the agent");
     let platform = Arc::new(tmp.take());
@@ -1103,6 +1201,7 @@ async fn the_console_works_in_a_real_browser() {
     ab_test_round_trip(&b).await;
     recommendations_explained(&b).await;
     plan_and_order(&b).await;
+    Box::pin(campaign_round_trip(&b)).await;
     api_key_round_trip(&b, site).await;
     agent_is_refused(&b, site).await;
     Box::pin(widget_chat(&b)).await;

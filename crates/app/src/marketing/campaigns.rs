@@ -586,6 +586,8 @@ struct Planner<'a> {
     cap: FrequencyCap,
     window: LocalWindow,
     store_names: HashMap<String, Text>,
+    /// (subject, body) in Chinese and in English, parsed once.
+    templates: [(Template, Template); 2],
 }
 
 /// An audience member still in the running, with what the plan knows of them so far.
@@ -617,7 +619,11 @@ impl<'a> Planner<'a> {
         let m = &p.config.marketing;
         let window = LocalWindow { start_hour: m.send_hours[0], end_hour: m.send_hours[1] };
         let locations: Vec<Location> = crate::service::all_docs(p, EntityKind::Location).await?;
+        let parsed = |lang: &str| -> ServiceResult<(Template, Template)> {
+            Ok((parse_template("subject", spec.subject.get(lang))?, parse_template("body", spec.body.get(lang))?))
+        };
         Ok(Planner {
+            templates: [parsed("zh")?, parsed("en")?],
             p,
             spec,
             campaign_id,
@@ -889,11 +895,8 @@ impl<'a> Planner<'a> {
             unsubscribe_url: UNSUBSCRIBE_PLACEHOLDER.into(),
             campaign: self.spec.name.clone(),
         };
-        let render = |text: &Text, field: &str| -> ServiceResult<String> {
-            Ok(parse_template(field, text.get(lang))?.render(&values))
-        };
-        let subject = render(&self.spec.subject, "subject")?;
-        let subject = subject.lines().next().unwrap_or_default().to_string();
+        let (subject, body) = &self.templates[usize::from(language == Language::En)];
+        let subject = subject.render(&values).lines().next().unwrap_or_default().to_string();
         Ok(MessagePreview {
             customer_id: c.customer_id.clone(),
             channel: e.channel,
@@ -901,7 +904,7 @@ impl<'a> Planner<'a> {
             language: customer.language.clone(),
             send_at: e.send_at,
             subject,
-            body: render(&self.spec.body, "body")?,
+            body: body.render(&values),
             products,
             uplift,
         })

@@ -26,7 +26,7 @@ use crate::service::{self, ServiceError, ServiceResult, all_docs};
 pub const PAST_CAMPAIGN: &str = "winback-past";
 pub const NEXT_CAMPAIGN: &str = "winback-next";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct DemoMarketing {
     pub segments: usize,
     pub messages_sent: usize,
@@ -104,23 +104,22 @@ fn spec(name: &str, segment: &str, starts_at: DateTime<Utc>, targeting: Targetin
 /// Seeds the demo's marketing as of `now`.
 pub async fn seed(p: &Platform, now: DateTime<Utc>, progress: impl Fn()) -> ServiceResult<DemoMarketing> {
     let segments = rules();
+    let mut target = None;
     for (id, name, rule) in &segments {
-        super::save_segment(
-            p,
-            id,
-            super::SegmentInput { name: name.to_string(), rule: rule.clone(), refresh_hours: 24 },
-            "demo",
-        )
-        .await?;
+        let input = super::SegmentInput { name: name.to_string(), rule: rule.clone(), refresh_hours: 24 };
+        let saved = super::save_segment(p, id, input, "demo").await?;
+        // Lapsing regulars when the world has them (a short one may not), else every buyer.
+        if saved.size > 0 && (target.is_none() || *id == "lapsing-regulars") {
+            target = Some(id.to_string());
+        }
         progress();
     }
+    let Some(segment) = target else {
+        return Ok(DemoMarketing { segments: segments.len(), ..Default::default() });
+    };
     let started = now - Duration::days(21);
-    super::save_campaign(
-        p,
-        PAST_CAMPAIGN,
-        spec("老客召回（上期）Win-back, last round", "lapsing-regulars", started, Targeting::Everyone, 0.5),
-    )
-    .await?;
+    let past = spec("老客召回（上期）Win-back, last round", &segment, started, Targeting::Everyone, 0.5);
+    super::save_campaign(p, PAST_CAMPAIGN, past).await?;
     super::plan(p, PAST_CAMPAIGN).await?;
     super::launch(p, PAST_CAMPAIGN).await?;
     let adapters = Adapters::from_config(&p.config).map_err(ServiceError::Internal)?;
@@ -129,27 +128,23 @@ pub async fn seed(p: &Platform, now: DateTime<Utc>, progress: impl Fn()) -> Serv
     let orders = answer_campaign(p, started).await?;
     super::close_sent(p).await?;
     progress();
-    let training = super::uplift::train(p, ModelKind::TwoModel).await?;
+    // With too few customers a model may not fit; the next round then targets by value.
+    let training = match super::uplift::train(p, ModelKind::TwoModel).await {
+        Ok(t) => Some(t),
+        Err(ServiceError::Conflict(_)) => None,
+        Err(e) => return Err(e),
+    };
     progress();
-    super::save_campaign(
-        p,
-        NEXT_CAMPAIGN,
-        spec(
-            "老客召回（本期）Win-back, this round",
-            "lapsing-regulars",
-            now + Duration::days(1),
-            Targeting::Uplift,
-            0.1,
-        ),
-    )
-    .await?;
+    let targeting = if training.is_some() { Targeting::Uplift } else { Targeting::Everyone };
+    let next = spec("老客召回（本期）Win-back, this round", &segment, now + Duration::days(1), targeting, 0.1);
+    super::save_campaign(p, NEXT_CAMPAIGN, next).await?;
     let next = super::plan(p, NEXT_CAMPAIGN).await?;
     progress();
     Ok(DemoMarketing {
         segments: segments.len(),
         messages_sent: sent.sent,
         orders_placed: orders,
-        model_qini: training.validation_qini,
+        model_qini: training.and_then(|t| t.validation_qini),
         next_campaign_messages: next.plan.map_or(0, |s| s.decisions.get("send").copied().unwrap_or(0)),
     })
 }
