@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::sql::{Conditions, SqlValue, bind_all, clamp_limit, param_list};
+use crate::sql::{Conditions, SqlValue, bind_all, clamp_limit, param_list, text};
 use crate::{SqlStore, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -189,10 +189,6 @@ const MESSAGE_COLUMNS: &str =
     "conversation_id, seq, at, sender, body, intent, confidence, sentiment, answered, response_ms, doc";
 const RETURN_COLUMNS: &str = "request_id, conversation_id, order_id, customer_id, kind, status, refund_minor, \
      created_at, updated_at, updated_by, doc";
-
-fn text(s: &str) -> SqlValue {
-    SqlValue::Text(Some(s.to_string()))
-}
 
 fn opt_text(s: &Option<String>) -> SqlValue {
     SqlValue::Text(s.clone())

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::sql::{SqlValue, bind_all, chunk_rows, clamp_limit, param_list};
+use crate::sql::{SqlValue, bind_all, chunk_rows, clamp_limit, int, param_list, text};
 use crate::{Backend, SqlStore, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -305,14 +305,6 @@ const MESSAGE_COLUMNS: &str = "message_id, campaign_id, customer_id, channel, ad
 const KEPT_ORDERS: &str = "o.status NOT IN ('cancelled', 'returned')";
 /// An order line's amount.
 const LINE_AMOUNT: &str = "l.quantity * l.unit_price_minor - l.discount_minor";
-
-fn text(s: &str) -> SqlValue {
-    SqlValue::Text(Some(s.to_string()))
-}
-
-fn int(i: i64) -> SqlValue {
-    SqlValue::Int(Some(i))
-}
 
 fn segment_from_row(row: &AnyRow) -> Result<SegmentRecord, StoreError> {
     Ok(SegmentRecord {

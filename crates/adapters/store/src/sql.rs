@@ -71,6 +71,16 @@ fn for_backend(backend: Backend, sql: &str) -> String {
     out
 }
 
+/// A text parameter.
+pub(crate) fn text(s: &str) -> SqlValue {
+    SqlValue::Text(Some(s.to_string()))
+}
+
+/// An integer parameter.
+pub(crate) fn int(i: i64) -> SqlValue {
+    SqlValue::Int(Some(i))
+}
+
 /// `($1,$2,$3),($4,$5,$6)` for `rows` rows of `cols` parameters from `$start`.
 pub(crate) fn placeholders(rows: usize, cols: usize, start: usize) -> String {
     let mut s = String::with_capacity(rows * cols * 5);

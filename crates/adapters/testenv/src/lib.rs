@@ -1,5 +1,5 @@
-//! Where the adapter conformance suites find their real backend servers, and the
-//! browser suite its chromedriver.
+//! Where the adapter conformance suites find their real backend servers, the
+//! browser suite its chromedriver, and the reference-vector tests the shared data.
 //!
 //! Policy (one place, used by every adapter crate): a backend suite reads its
 //! `RETAIL_TEST_*_URL` variable. Without it the suite prints that it was skipped
@@ -69,4 +69,17 @@ pub fn unique_name(prefix: &str) -> String {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{prefix}_{}_{}_{n}", std::process::id(), nanos % 1_000_000_000)
+}
+
+/// `$RETAIL_EVAL_DATA/<relative>`, else the first of the shared data folders beside the
+/// workspace (seen from the crate at `manifest_dir`) that holds it; the first candidate
+/// when none does, so a test can say which file it did not find.
+pub fn eval_data_file(manifest_dir: &str, relative: &str) -> std::path::PathBuf {
+    if let Some(data) = std::env::var_os("RETAIL_EVAL_DATA") {
+        return std::path::PathBuf::from(data).join(relative);
+    }
+    let crate_dir = std::path::Path::new(manifest_dir);
+    let candidates =
+        ["../../../shared/data", "../../../../shared/data"].map(|data| crate_dir.join(data).join(relative));
+    candidates.iter().find(|path| path.exists()).unwrap_or(&candidates[0]).clone()
 }

@@ -209,6 +209,10 @@ impl SmtpAdapter {
 
 /// The bare address of `Name <a@b>` or `a@b`, when it looks like one.
 fn mailbox(text: &str) -> Option<&str> {
+    // A line break would let an address smuggle SMTP commands or headers.
+    if text.chars().any(char::is_control) {
+        return None;
+    }
     let address = match (text.find('<'), text.rfind('>')) {
         (Some(open), Some(close)) if open < close => &text[open + 1..close],
         _ => text.trim(),

@@ -6,15 +6,8 @@ use retail_experiment::stats::vectors::{RELATIVE_TOLERANCE, check_gbstats_vector
 
 const VECTORS: &str = "marketing/ab_test_vectors.json";
 
-/// `$RETAIL_EVAL_DATA/marketing/ab_test_vectors.json`, else the first of the shared data
-/// directories inside or next to the workspace that holds the file.
 fn vectors_path() -> PathBuf {
-    if let Some(data) = std::env::var_os("RETAIL_EVAL_DATA") {
-        return PathBuf::from(data).join(VECTORS);
-    }
-    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let candidates = ["../../../shared/data", "../../../../shared/data"].map(|data| crate_dir.join(data).join(VECTORS));
-    candidates.iter().find(|path| path.exists()).unwrap_or(&candidates[0]).clone()
+    retail_testenv::eval_data_file(env!("CARGO_MANIFEST_DIR"), VECTORS)
 }
 
 #[test]

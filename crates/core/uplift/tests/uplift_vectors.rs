@@ -11,15 +11,8 @@ const TOLERANCE: f64 = 1e-9;
 const EXPECTED_CASES: usize = 3;
 const SCALARS_PER_CASE: usize = 9;
 
-/// `$RETAIL_EVAL_DATA/marketing/uplift_metric_vectors.json`, else the first of the shared data
-/// directories inside or next to the workspace that holds the file.
 fn vectors_path() -> PathBuf {
-    if let Some(data) = std::env::var_os("RETAIL_EVAL_DATA") {
-        return PathBuf::from(data).join(VECTORS);
-    }
-    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let candidates = ["../../../shared/data", "../../../../shared/data"].map(|data| crate_dir.join(data).join(VECTORS));
-    candidates.iter().find(|path| path.exists()).unwrap_or(&candidates[0]).clone()
+    retail_testenv::eval_data_file(env!("CARGO_MANIFEST_DIR"), VECTORS)
 }
 
 fn numbers(value: &Value) -> Vec<f64> {
