@@ -65,11 +65,14 @@ pub fn run(eval_data: &std::path::Path, args: UpliftArgs) -> Result<()> {
             report.uplift_at_30.std,
             seconds
         );
-        let mut row = serde_json::to_value(&report)?;
-        row["treatment"] = json!(args.treatment);
-        row["outcome"] = json!(args.outcome);
-        row["seconds"] = json!(seconds);
-        rows.push(row);
+        // EVAL.md's keys carry the means; the spread and every split's value sit beside them.
+        rows.push(json!({
+            "model": model.name(), "splits": report.splits,
+            "qini": report.qini.mean, "qini_std": report.qini.std, "qini_values": report.qini.values,
+            "uplift_at_30": report.uplift_at_30.mean, "uplift_at_30_std": report.uplift_at_30.std,
+            "uplift_at_30_values": report.uplift_at_30.values,
+            "treatment": args.treatment, "outcome": args.outcome, "seconds": seconds,
+        }));
     }
     let out = if rows.len() == 1 { rows.remove(0) } else { json!({ "models": rows }) };
     emit(args.json, &out);
