@@ -287,6 +287,21 @@ impl Browser {
         .await;
     }
 
+    /// Waits for the confirm() dialog a click opened and accepts it; the question it asked. htmx asks
+    /// with confirm(), and scripts cannot run while it is open, so the dialog itself is polled.
+    async fn accept_confirmation(&self, what: &str) -> Value {
+        let started = Instant::now();
+        let question = loop {
+            match self.try_cmd("GET", "/alert/text", None).await {
+                Ok(text) => break text,
+                Err(e) if started.elapsed() > WAIT => self.fail(&format!("no {what} confirmation appeared: {e}")).await,
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        self.cmd("POST", "/alert/accept", None).await;
+        question
+    }
+
     async fn screenshot(&self, name: &str) {
         let data = self.cmd("GET", "/screenshot", None).await;
         let png = base64::engine::general_purpose::STANDARD
@@ -571,18 +586,9 @@ async fn api_key_round_trip(b: &Browser, site: SocketAddr) {
     let button = b.cmd("POST", "/element", Some(json!({"using": "xpath", "value": format!("{row}//button")}))).await;
     let button = button[ELEMENT].as_str().unwrap_or_default().to_string();
     b.cmd("POST", &format!("/element/{button}/click"), None).await;
-    // htmx asks with confirm(); scripts cannot run while it is open, so poll the dialog itself.
-    let started = Instant::now();
-    let question = loop {
-        match b.try_cmd("GET", "/alert/text", None).await {
-            Ok(text) => break text,
-            Err(e) if started.elapsed() > WAIT => b.fail(&format!("no revoke confirmation appeared: {e}")).await,
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    };
+    let question = b.accept_confirmation("revoke").await;
     b.ensure(question.as_str().is_some_and(|q| q.starts_with("Revoke")), format!("the confirmation asks {question}"))
         .await;
-    b.cmd("POST", "/alert/accept", None).await;
     b.wait_for(
         "the key to show as revoked",
         "const row = document.evaluate(arguments[0], document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
@@ -806,15 +812,8 @@ async fn campaign_launched(b: &Browser) {
     eprintln!("{page}: {:?}, {} charts, {} preview rows", planned.heading, planned.charts, planned.rows);
     b.screenshot("campaign-planned").await;
     b.click("form:has(input[name=action][value=launch]) button[type=submit]").await;
-    let started = Instant::now();
-    loop {
-        match b.try_cmd("GET", "/alert/text", None).await {
-            Ok(_) => break,
-            Err(e) if started.elapsed() > WAIT => b.fail(&format!("no launch confirmation appeared: {e}")).await,
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    b.cmd("POST", "/alert/accept", None).await;
+    let question = b.accept_confirmation("launch").await;
+    b.ensure(question.as_str().is_some_and(|q| q.contains("Queue")), format!("the confirmation asks {question}")).await;
     b.wait_for(
         "the campaign to be sending",
         "return !document.querySelector('form:has(input[name=action][value=launch])')
