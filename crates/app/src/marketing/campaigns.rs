@@ -927,7 +927,8 @@ fn first_name(name: &str, language: Language) -> String {
     }
 }
 
-fn channel_name(channel: Channel) -> String {
+/// A channel's name as stored and in the API (`sms`, `email`, `push`, `wechat`).
+pub fn channel_name(channel: Channel) -> String {
     serde_json::to_value(channel).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
@@ -950,7 +951,8 @@ pub async fn preview(p: &Platform, campaign_id: &str, limit: usize) -> ServiceRe
         if out.len() >= limit {
             break;
         }
-        if let (Some(message), Some(token)) = (audience_doc(&a)?.message, audience_doc(&a)?.unsubscribe_token) {
+        let doc = audience_doc(&a)?;
+        if let (Some(message), Some(token)) = (doc.message, doc.unsubscribe_token) {
             out.push(with_link(p, message, &token));
         }
     }

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
-use retail_app::marketing::{self, Campaign, CampaignEffect, CampaignSpec, SegmentInput};
+use retail_app::marketing::{self, Campaign, CampaignEffect, CampaignSpec, SegmentInput, channel_name};
 use retail_domain::{Channel, Text};
 use retail_marketing::cluster::{Feature, Level};
 use retail_marketing::effect::Estimate;
@@ -145,10 +145,6 @@ fn language(v: &Viewer) -> retail_marketing::Language {
         super::i18n::Lang::Zh => retail_marketing::Language::Zh,
         super::i18n::Lang::En => retail_marketing::Language::En,
     }
-}
-
-fn channel_name(c: Channel) -> String {
-    serde_json::to_value(c).ok().and_then(|x| x.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 fn rfm_name(s: RfmSegment) -> String {
