@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use retail_domain::{
-    BehaviourEvent, Category, Customer, EntityKind, GoodsReceipt, KbArticle, Location, Movement, Order, Product,
-    PurchaseOrder, Supplier, Validate,
+    BehaviourEvent, Category, Contract, Customer, EntityKind, GoodsReceipt, KbArticle, Location, Movement, Order,
+    Product, PurchaseOrder, Supplier, TransferOrder, Validate, Vehicle,
 };
 use retail_store::{Applied, StoreError, WriteSet};
 use serde::Serialize;
@@ -159,7 +159,8 @@ macro_rules! importable_entity {
 }
 
 importable_entity!(Location => false, Category => false, Product => false, Customer => false, Supplier => false,
-    KbArticle => false, Order => true, PurchaseOrder => true, GoodsReceipt => true);
+    KbArticle => false, Order => true, PurchaseOrder => true, GoodsReceipt => true, Contract => false,
+    TransferOrder => true, Vehicle => false);
 
 impl Importable for BehaviourEvent {
     fn key(&self) -> Option<&str> {
@@ -197,6 +198,9 @@ pub async fn import(
         ImportKind::Entity(EntityKind::PurchaseOrder) => run::<PurchaseOrder>(p, kind, reader, options, progress).await,
         ImportKind::Entity(EntityKind::GoodsReceipt) => run::<GoodsReceipt>(p, kind, reader, options, progress).await,
         ImportKind::Entity(EntityKind::KbArticle) => run::<KbArticle>(p, kind, reader, options, progress).await,
+        ImportKind::Entity(EntityKind::Contract) => run::<Contract>(p, kind, reader, options, progress).await,
+        ImportKind::Entity(EntityKind::TransferOrder) => run::<TransferOrder>(p, kind, reader, options, progress).await,
+        ImportKind::Entity(EntityKind::Vehicle) => run::<Vehicle>(p, kind, reader, options, progress).await,
         ImportKind::Events => run::<BehaviourEvent>(p, kind, reader, options, progress).await,
         ImportKind::Movements => run::<Movement>(p, kind, reader, options, progress).await,
     }

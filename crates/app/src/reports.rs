@@ -229,6 +229,8 @@ mod tests {
         };
         service::upsert(&p, &[category]).await.unwrap();
         let product = Product {
+            unit_volume_m3: None,
+            unit_weight_kg: None,
             external_id: "P1".into(),
             name: Text::new("可乐", "Cola"),
             brand: "b".into(),

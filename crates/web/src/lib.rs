@@ -28,7 +28,8 @@ use axum::response::{Html, IntoResponse, Response};
 use retail_app::Platform;
 use retail_app::import::ImportKind;
 use retail_domain::{
-    Category, Customer, EntityKind, GoodsReceipt, KbArticle, Location, Order, Product, PurchaseOrder, Supplier,
+    Category, Contract, Customer, EntityKind, GoodsReceipt, KbArticle, Location, Order, Product, PurchaseOrder,
+    Supplier, TransferOrder, Vehicle,
 };
 use retail_store::Stored;
 
@@ -52,7 +53,12 @@ fn area_of(kind: EntityKind) -> Area {
         EntityKind::Location | EntityKind::Category | EntityKind::Product => Area::Catalog,
         EntityKind::Customer => Area::Customers,
         EntityKind::Order => Area::Orders,
-        EntityKind::Supplier | EntityKind::PurchaseOrder | EntityKind::GoodsReceipt => Area::Supply,
+        EntityKind::Supplier
+        | EntityKind::PurchaseOrder
+        | EntityKind::GoodsReceipt
+        | EntityKind::Contract
+        | EntityKind::TransferOrder
+        | EntityKind::Vehicle => Area::Supply,
         EntityKind::KbArticle => Area::Knowledge,
     }
 }
@@ -89,6 +95,9 @@ pub fn routes() -> access::Routes {
     r = entity_routes::<PurchaseOrder>(r);
     r = entity_routes::<GoodsReceipt>(r);
     r = entity_routes::<KbArticle>(r);
+    r = entity_routes::<Contract>(r);
+    r = entity_routes::<TransferOrder>(r);
+    r = entity_routes::<Vehicle>(r);
     r.post("/api/v1/orders/{id}/status", Needs(Permission::Write(Area::Orders)), routes::change_order_status)
         .get("/api/v1/events", Needs(Permission::Read(Area::Events)), routes::list_events)
         .post("/api/v1/events", Needs(Permission::Storefront), routes::post_events)

@@ -20,8 +20,8 @@ use retail_app::planning::{Backtest, ForecastView, RunSummary};
 use retail_app::recommend::{ModelVersion, Recommendations, Scored};
 use retail_app::strategies::{StrategyMetrics, StrategyView};
 use retail_domain::{
-    BehaviourEvent, Category, Customer, Entity, GoodsReceipt, KbArticle, Location, Movement, Order, Product,
-    PurchaseOrder, StockLevel, Supplier,
+    BehaviourEvent, Category, Contract, Customer, Entity, GoodsReceipt, KbArticle, Location, Movement, Order, Product,
+    PurchaseOrder, StockLevel, Supplier, TransferOrder, Vehicle,
 };
 use retail_store::{Applied, StoredEvent, StoredLedgerRow};
 use utoipa::ToSchema;
@@ -184,6 +184,9 @@ pub fn document() -> OpenApi {
     paths = entity_paths::<PurchaseOrder>(paths, &["supplier_id", "location_id", "status"]);
     paths = entity_paths::<GoodsReceipt>(paths, &["purchase_order_id", "location_id"]);
     paths = entity_paths::<KbArticle>(paths, &["topic", "published"]);
+    paths = entity_paths::<Contract>(paths, &["supplier_id", "product_id", "valid_from"]);
+    paths = entity_paths::<TransferOrder>(paths, &["from_location_id", "to_location_id", "status", "deliver_on"]);
+    paths = entity_paths::<Vehicle>(paths, &["depot_id", "active"]);
 
     let status = op("orders", "change_order_status", "Move an order along its lifecycle")
         .parameter(param("id", ParameterIn::Path, "The order's external id", true))
@@ -612,6 +615,9 @@ pub fn document() -> OpenApi {
         .schema_from::<PurchaseOrder>()
         .schema_from::<GoodsReceipt>()
         .schema_from::<KbArticle>()
+        .schema_from::<Contract>()
+        .schema_from::<TransferOrder>()
+        .schema_from::<Vehicle>()
         .schema_from::<BehaviourEvent>()
         .schema_from::<Movement>()
         .schema_from::<StockLevel>()

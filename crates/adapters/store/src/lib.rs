@@ -11,6 +11,7 @@
 mod access;
 mod assistant;
 mod experiments;
+mod logistics;
 mod marketing;
 mod migrate;
 mod planning;
@@ -34,6 +35,7 @@ pub use assistant::{
 pub use experiments::{
     BehaviourWindow, EventUnit, ExperimentRecord, ExperimentStore, ExposureRow, ExposureWrite, UnitBehaviour,
 };
+pub use logistics::{DeliveryPlanRecord, LogisticsStore, PlanFigures, PlanQuery, PurchaseHistoryRecord, StockSeries};
 pub use marketing::{
     AudienceRecord, CampaignOutcome, CampaignRecord, CategoryPurchase, CustomerActivity, DeliveryOutcome,
     MarketingStore, OptOutRecord, OutgoingMessage, SegmentMember, SegmentPoint, SegmentRecord, UpliftModelRecord,
@@ -72,6 +74,7 @@ pub trait Store:
     AccessStore
     + AssistantStore
     + ExperimentStore
+    + LogisticsStore
     + MarketingStore
     + PlanningStore
     + RecommendationStore

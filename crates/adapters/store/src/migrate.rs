@@ -24,6 +24,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 6, name: "planning", sql: include_str!("../migrations/sqlite/0006_planning.sql") },
     Migration { version: 7, name: "assistant", sql: include_str!("../migrations/sqlite/0007_assistant.sql") },
     Migration { version: 8, name: "marketing", sql: include_str!("../migrations/sqlite/0008_marketing.sql") },
+    Migration { version: 9, name: "logistics", sql: include_str!("../migrations/sqlite/0009_logistics.sql") },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -39,6 +40,7 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 6, name: "planning", sql: include_str!("../migrations/postgres/0006_planning.sql") },
     Migration { version: 7, name: "assistant", sql: include_str!("../migrations/postgres/0007_assistant.sql") },
     Migration { version: 8, name: "marketing", sql: include_str!("../migrations/postgres/0008_marketing.sql") },
+    Migration { version: 9, name: "logistics", sql: include_str!("../migrations/postgres/0009_logistics.sql") },
 ];
 
 pub fn migrations(backend: Backend) -> &'static [Migration] {

@@ -63,7 +63,7 @@ const fn col(name: &'static str, pointer: &'static str, ty: ColumnType) -> Colum
 
 use ColumnType::*;
 
-static SPECS: [TableSpec; 9] = [
+static SPECS: [TableSpec; 12] = [
     TableSpec {
         kind: EntityKind::Location,
         table: "locations",
@@ -152,6 +152,33 @@ static SPECS: [TableSpec; 9] = [
         columns: &[col("topic", "/topic", Text), col("published", "/published", Bool)],
         search: &["/title/zh", "/title/en", "/body/zh", "/body/en"],
     },
+    TableSpec {
+        kind: EntityKind::Contract,
+        table: "contracts",
+        columns: &[
+            col("supplier_id", "/supplier_id", Text),
+            col("product_id", "/product_id", Text),
+            col("valid_from", "/valid_from", Text),
+        ],
+        search: &["/supplier_id", "/product_id"],
+    },
+    TableSpec {
+        kind: EntityKind::TransferOrder,
+        table: "transfer_orders",
+        columns: &[
+            col("from_location_id", "/from_location_id", Text),
+            col("to_location_id", "/to_location_id", Text),
+            col("status", "/status", Text),
+            col("deliver_on", "/deliver_on", Text),
+        ],
+        search: &["/to_location_id"],
+    },
+    TableSpec {
+        kind: EntityKind::Vehicle,
+        table: "vehicles",
+        columns: &[col("depot_id", "/depot_id", Text), col("active", "/active", Bool)],
+        search: &["/name/zh", "/name/en"],
+    },
 ];
 
 /// The `(table, column)` pairs that hold references to `kind`: a record that is
@@ -159,20 +186,34 @@ static SPECS: [TableSpec; 9] = [
 pub fn referenced_from(kind: EntityKind) -> &'static [(&'static str, &'static str)] {
     match kind {
         EntityKind::Category => &[("products", "category_id"), ("categories", "parent_id")],
-        EntityKind::Product => &[("order_lines", "product_id"), ("ledger", "product_id"), ("events", "product_id")],
+        EntityKind::Product => &[
+            ("order_lines", "product_id"),
+            ("ledger", "product_id"),
+            ("events", "product_id"),
+            ("contracts", "product_id"),
+        ],
         EntityKind::Location => &[
             ("ledger", "location_id"),
             ("orders", "location_id"),
             ("customers", "home_location_id"),
             ("purchase_orders", "location_id"),
             ("receipts", "location_id"),
+            ("vehicles", "depot_id"),
+            ("transfer_orders", "from_location_id"),
+            ("transfer_orders", "to_location_id"),
         ],
         EntityKind::Customer => &[("orders", "customer_id")],
-        EntityKind::Supplier => &[("products", "supplier_id"), ("purchase_orders", "supplier_id")],
+        EntityKind::Supplier => {
+            &[("products", "supplier_id"), ("purchase_orders", "supplier_id"), ("contracts", "supplier_id")]
+        }
         EntityKind::PurchaseOrder => &[("receipts", "purchase_order_id")],
         // A receipt's goods are in the ledger for good; stock is corrected with an adjustment.
         EntityKind::GoodsReceipt => &[("ledger", "reference")],
-        EntityKind::Order | EntityKind::KbArticle => &[],
+        EntityKind::Order
+        | EntityKind::KbArticle
+        | EntityKind::Contract
+        | EntityKind::TransferOrder
+        | EntityKind::Vehicle => &[],
     }
 }
 

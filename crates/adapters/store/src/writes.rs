@@ -3,8 +3,8 @@
 //! API, bulk import and the demo loader all build their writes here.
 
 use retail_domain::{
-    BehaviourEvent, Category, Customer, Entity, EntityKind, GoodsReceipt, KbArticle, Location, Movement, Order,
-    Product, PurchaseOrder, Supplier,
+    BehaviourEvent, Category, Contract, Customer, Entity, EntityKind, GoodsReceipt, KbArticle, Location, Movement,
+    Order, Product, PurchaseOrder, Supplier, TransferOrder, Vehicle,
 };
 
 use crate::types::{DocWrite, LedgerWrite, OrderLineRow, OutboxWrite, Reference, WriteSet};
@@ -22,6 +22,9 @@ impl Stored for Customer {}
 impl Stored for Supplier {}
 impl Stored for PurchaseOrder {}
 impl Stored for KbArticle {}
+impl Stored for Contract {}
+impl Stored for TransferOrder {}
+impl Stored for Vehicle {}
 
 impl Stored for Order {
     fn add_derived(&self, writes: &mut WriteSet, _item: usize) {

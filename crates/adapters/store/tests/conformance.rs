@@ -21,7 +21,8 @@ async fn sqlite_meets_the_contract() {
             "0005_recommendations",
             "0006_planning",
             "0007_assistant",
-            "0008_marketing"
+            "0008_marketing",
+            "0009_logistics"
         ]
     );
     conformance::run_all(&store).await;

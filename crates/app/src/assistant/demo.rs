@@ -67,6 +67,7 @@ pub async fn seed_recent_orders(p: &Platform, now: DateTime<Utc>, customers: usi
                          delivered_at| {
             let total: i64 = lines.iter().map(OrderLine::total_minor).sum();
             orders.push(Order {
+                delivery: None,
                 external_id: id(k),
                 customer_id: Some(c.external_id.clone()),
                 channel: OrderChannel::Online,

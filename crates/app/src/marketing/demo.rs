@@ -191,6 +191,7 @@ async fn answer_campaign(p: &Platform, started: DateTime<Utc>) -> ServiceResult<
             })
             .collect();
         orders.push(Order {
+            delivery: None,
             external_id: format!("O-{}-MK{:05}", placed.format("%Y%m%d"), orders.len()),
             customer_id: Some(a.customer_id.clone()),
             channel: OrderChannel::Online,

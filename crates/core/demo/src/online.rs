@@ -475,6 +475,7 @@ impl Session<'_> {
             }
         }
         let mut order = Order {
+            delivery: None,
             external_id: order_id.clone(),
             customer_id: Some(self.customer.to_string()),
             channel: OrderChannel::Online,

@@ -159,6 +159,8 @@ pub(crate) fn build(seed: u64, skus: usize, days: usize) -> (Vec<Product>, Vec<S
             .filter(|d| *d > launch + 30);
         let supplier = sub.suppliers[bi % sub.suppliers.len()];
         products.push(Product {
+            unit_volume_m3: None,
+            unit_weight_kg: None,
             external_id: format!("SKU{:05}", i + 1),
             name: Text::new(
                 format!("{} {} {}{ed_zh}", brand.zh, kind.zh, size.zh),

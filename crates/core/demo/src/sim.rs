@@ -348,12 +348,14 @@ impl Site {
                 let k = shelf.sku;
                 shelf.add(received, ctx.shelf_life[k].map(|l| today.d + l as usize));
                 lines.push(ReceiptLine {
+                    rejected_quantity: 0,
                     product_id: ctx.world.products[k].external_id.clone(),
                     quantity: received,
                     unit_cost_minor: Some(cost),
                 });
             }
             out.receipts.push(GoodsReceipt {
+                charges: Vec::new(),
                 external_id: del.receipt_id,
                 purchase_order_id: Some(del.po_id),
                 location_id: self.loc.clone(),

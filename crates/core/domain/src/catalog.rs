@@ -87,6 +87,12 @@ pub struct Product {
     #[serde(default)]
     pub supplier_id: Option<String>,
     pub status: ProductStatus,
+    /// Shipping weight of one unit, for vehicle loads and landed cost.
+    #[serde(default)]
+    pub unit_weight_kg: Option<f64>,
+    /// Shipping volume of one unit in cubic metres.
+    #[serde(default)]
+    pub unit_volume_m3: Option<f64>,
 }
 
 fn one() -> u32 {
@@ -106,6 +112,13 @@ impl Validate for Product {
         v.check(self.price.currency == self.cost.currency, "cost.currency", "must be the price's currency");
         v.check(self.pack_size >= 1, "pack_size", "must be at least 1");
         v.check(self.shelf_life_days != Some(0), "shelf_life_days", "must be at least 1 day when given");
+        for (field, value) in [("unit_weight_kg", self.unit_weight_kg), ("unit_volume_m3", self.unit_volume_m3)] {
+            v.check(
+                value.is_none_or(|x| x.is_finite() && x > 0.0 && x <= 10_000.0),
+                field,
+                "must be more than 0 and at most 10000 when given",
+            );
+        }
         v.check(self.attributes.len() <= 50, "attributes", "at most 50 attributes");
         for (k, val) in &self.attributes {
             text_field(&mut v, &format!("attributes.{k}"), val, false, 500);
@@ -147,6 +160,8 @@ mod tests {
 
     fn product() -> Product {
         Product {
+            unit_volume_m3: None,
+            unit_weight_kg: None,
             external_id: "SKU-1".into(),
             name: Text::new("全脂牛奶 1L", "Whole milk 1L"),
             brand: "光明".into(),

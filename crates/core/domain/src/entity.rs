@@ -19,10 +19,13 @@ pub enum EntityKind {
     PurchaseOrder,
     GoodsReceipt,
     KbArticle,
+    Contract,
+    TransferOrder,
+    Vehicle,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 9] = [
+    pub const ALL: [EntityKind; 12] = [
         Self::Location,
         Self::Category,
         Self::Product,
@@ -32,6 +35,9 @@ impl EntityKind {
         Self::PurchaseOrder,
         Self::GoodsReceipt,
         Self::KbArticle,
+        Self::Contract,
+        Self::TransferOrder,
+        Self::Vehicle,
     ];
 
     /// The collection name used in URL paths, table names and import kinds.
@@ -46,6 +52,9 @@ impl EntityKind {
             Self::PurchaseOrder => "purchase_orders",
             Self::GoodsReceipt => "receipts",
             Self::KbArticle => "kb_articles",
+            Self::Contract => "contracts",
+            Self::TransferOrder => "transfer_orders",
+            Self::Vehicle => "vehicles",
         }
     }
 
@@ -61,6 +70,9 @@ impl EntityKind {
             Self::PurchaseOrder => "purchase order",
             Self::GoodsReceipt => "goods receipt",
             Self::KbArticle => "knowledge-base article",
+            Self::Contract => "supplier contract",
+            Self::TransferOrder => "transfer order",
+            Self::Vehicle => "vehicle",
         }
     }
 

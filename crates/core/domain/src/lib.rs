@@ -11,6 +11,7 @@ pub mod event;
 pub mod inventory;
 pub mod knowledge;
 pub mod location;
+pub mod logistics;
 pub mod money;
 pub mod order;
 pub mod returns;
@@ -25,10 +26,14 @@ pub use event::{BehaviourEvent, EventKind};
 pub use inventory::{LedgerRow, Movement, MovementKind, StockLevel};
 pub use knowledge::KbArticle;
 pub use location::{Location, LocationKind};
+pub use logistics::{HomeDelivery, TransferLine, TransferOrder, TransferStatus, Vehicle};
 pub use money::{Currency, Money};
 pub use order::{Order, OrderChannel, OrderLine, OrderStatus, Payment, Shipment};
 pub use returns::{ItemCondition, ReturnDecision, ReturnItem, ReturnKind, ReturnOutcome, ReturnPolicy, ReturnReason};
-pub use supply::{GoodsReceipt, PurchaseLine, PurchaseOrder, PurchaseOrderStatus, ReceiptLine, Supplier};
+pub use supply::{
+    AllocationBasis, Charge, ChargeKind, Contract, DeliveryDay, GoodsReceipt, PurchaseLine, PurchaseOrder,
+    PurchaseOrderStatus, ReceiptLine, Supplier,
+};
 pub use text::Text;
 pub use validate::{Validate, Violation, Violations};
 

@@ -121,6 +121,9 @@ pub struct Order {
     pub shipments: Vec<Shipment>,
     #[serde(default)]
     pub delivery_address: Option<Text>,
+    /// Where and when a home delivery goes; absent for collection and store sales.
+    #[serde(default)]
+    pub delivery: Option<crate::logistics::HomeDelivery>,
     pub placed_at: DateTime<Utc>,
     /// When the status last changed; defaults to `placed_at`.
     #[serde(default)]
@@ -170,6 +173,9 @@ impl Validate for Order {
                 "is before shipped_at",
             );
         }
+        if let Some(d) = &self.delivery {
+            d.validate_into(&mut v, "delivery");
+        }
         if let Some(u) = self.updated_at {
             v.check(u >= self.placed_at, "updated_at", "is before placed_at");
         }
@@ -215,6 +221,7 @@ mod tests {
     fn totals_and_line_checks() {
         let t: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
         let mut o = Order {
+            delivery: None,
             external_id: "O1".into(),
             customer_id: Some("C1".into()),
             channel: OrderChannel::Online,

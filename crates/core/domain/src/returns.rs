@@ -169,6 +169,7 @@ mod tests {
 
     fn delivered_order() -> Order {
         Order {
+            delivery: None,
             external_id: "O1".into(),
             customer_id: Some("C1".into()),
             channel: OrderChannel::Online,

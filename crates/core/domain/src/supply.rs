@@ -7,7 +7,7 @@ use crate::location::yes;
 use crate::money::Currency;
 use crate::text::Text;
 use crate::validate::{Validate, Violations, text_field};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -155,6 +155,97 @@ impl Entity for PurchaseOrder {
     }
 }
 
+/// A day of the week a supplier delivers on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryDay {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl DeliveryDay {
+    pub fn of(date: NaiveDate) -> Self {
+        [Self::Mon, Self::Tue, Self::Wed, Self::Thu, Self::Fri, Self::Sat, Self::Sun]
+            [date.weekday().num_days_from_monday() as usize]
+    }
+}
+
+/// A supplier's agreed terms for one SKU: price, minimum order, case size,
+/// lead time and the days it delivers, for a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contract {
+    pub external_id: String,
+    pub supplier_id: String,
+    pub product_id: String,
+    pub currency: Currency,
+    pub unit_cost_minor: i64,
+    /// Minimum order quantity in units.
+    #[serde(default)]
+    pub min_order_units: i64,
+    /// Units per case; orders are whole cases.
+    #[serde(default = "one_unit")]
+    pub pack_size: u32,
+    pub lead_time_days: f64,
+    /// Days the supplier delivers; empty means any day.
+    #[serde(default)]
+    pub delivery_days: Vec<DeliveryDay>,
+    pub valid_from: NaiveDate,
+    /// Last day the terms hold; absent means until replaced.
+    #[serde(default)]
+    pub valid_to: Option<NaiveDate>,
+}
+
+fn one_unit() -> u32 {
+    1
+}
+
+impl Contract {
+    pub fn is_valid_on(&self, day: NaiveDate) -> bool {
+        self.valid_from <= day && self.valid_to.is_none_or(|end| day <= end)
+    }
+}
+
+impl Validate for Contract {
+    fn validate(&self) -> Result<(), Violations> {
+        let mut v = Violations::new();
+        v.external_id("external_id", &self.external_id);
+        v.external_id("supplier_id", &self.supplier_id);
+        v.external_id("product_id", &self.product_id);
+        v.check(self.currency.is_valid(), "currency", "must be a 3-letter ISO 4217 code");
+        v.check(self.unit_cost_minor >= 0, "unit_cost_minor", "must not be negative");
+        v.check(self.min_order_units >= 0, "min_order_units", "must not be negative");
+        v.check(self.pack_size >= 1, "pack_size", "must be at least 1");
+        v.check(
+            self.lead_time_days.is_finite() && (0.0..=365.0).contains(&self.lead_time_days),
+            "lead_time_days",
+            "must be between 0 and 365",
+        );
+        if let Some(end) = self.valid_to {
+            v.check(end >= self.valid_from, "valid_to", "is before valid_from");
+        }
+        v.into_result()
+    }
+}
+
+impl Entity for Contract {
+    const KIND: EntityKind = EntityKind::Contract;
+    fn external_id(&self) -> &str {
+        &self.external_id
+    }
+    fn references(&self) -> Vec<(EntityKind, &str, String)> {
+        vec![
+            (EntityKind::Supplier, self.supplier_id.as_str(), "supplier_id".to_string()),
+            (EntityKind::Product, self.product_id.as_str(), "product_id".to_string()),
+        ]
+    }
+}
+
 /// Goods arriving at a location, usually against a purchase order. Storing a
 /// receipt records receipt movements in the ledger.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -166,15 +257,53 @@ pub struct GoodsReceipt {
     pub location_id: String,
     pub lines: Vec<ReceiptLine>,
     pub received_at: DateTime<Utc>,
+    /// Freight, duties and other costs of this delivery, for landed cost.
+    #[serde(default)]
+    pub charges: Vec<Charge>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptLine {
     pub product_id: String,
+    /// Units accepted into stock.
     pub quantity: i64,
     #[serde(default)]
     pub unit_cost_minor: Option<i64>,
+    /// Units refused at the dock for quality (damaged, short-dated, wrong
+    /// item); not part of `quantity` and never in stock.
+    #[serde(default)]
+    pub rejected_quantity: i64,
+}
+
+/// What a landed-cost charge is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChargeKind {
+    Freight,
+    Duty,
+    Insurance,
+    Handling,
+    Other,
+}
+
+/// How a charge is spread over a receipt's lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AllocationBasis {
+    Value,
+    Weight,
+    Volume,
+    Quantity,
+}
+
+/// A cost of bringing a receipt's goods in, on top of their purchase price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Charge {
+    pub kind: ChargeKind,
+    pub amount_minor: i64,
+    pub basis: AllocationBasis,
 }
 
 impl Validate for GoodsReceipt {
@@ -192,6 +321,10 @@ impl Validate for GoodsReceipt {
                 format!("lines[{i}].unit_cost_minor"),
                 "must not be negative",
             );
+            v.check(l.rejected_quantity >= 0, format!("lines[{i}].rejected_quantity"), "must not be negative");
+        }
+        for (i, c) in self.charges.iter().enumerate() {
+            v.check(c.amount_minor >= 0, format!("charges[{i}].amount_minor"), "must not be negative");
         }
         v.into_result()
     }

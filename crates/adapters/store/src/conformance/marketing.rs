@@ -244,6 +244,7 @@ fn customer(id: &str) -> Customer {
 
 fn order(id: &str, customer: &str, placed: &str, status: OrderStatus, lines: &[(&str, i64, i64)]) -> Order {
     Order {
+        delivery: None,
         external_id: id.into(),
         customer_id: Some(customer.into()),
         channel: OrderChannel::Online,

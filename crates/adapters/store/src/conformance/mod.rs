@@ -5,6 +5,7 @@
 mod access;
 mod assistant;
 mod experiments;
+mod logistics;
 mod marketing;
 mod planning;
 mod recommendations;
@@ -54,6 +55,8 @@ pub fn category(id: &str) -> Category {
 
 pub fn product(id: &str, category: &str, name_zh: &str) -> Product {
     Product {
+        unit_volume_m3: None,
+        unit_weight_kg: None,
         external_id: id.into(),
         name: Text::new(name_zh, format!("Product {id}")),
         brand: "光明".into(),
@@ -117,6 +120,7 @@ pub async fn run_all(store: &dyn Store) {
     planning::run(store).await;
     assistant::run(store).await;
     marketing::run(store).await;
+    logistics::run(store).await;
 }
 
 async fn log_indexes_suspend_and_restore(store: &dyn Store) {
@@ -303,6 +307,7 @@ async fn bulk_writes_are_all_or_nothing(store: &dyn Store) {
 
 async fn orders_round_trip(store: &dyn Store) {
     let order = Order {
+        delivery: None,
         external_id: "O-1".into(),
         customer_id: None,
         channel: OrderChannel::Online,

@@ -68,6 +68,7 @@ fn sale(id: &str, location: &str, product: &str, qty: i64, price: Option<i64>, a
 
 fn order(id: &str, status: OrderStatus, product: &str, qty: i64, at: &str) -> Order {
     Order {
+        delivery: None,
         external_id: id.into(),
         customer_id: None,
         channel: OrderChannel::Online,
