@@ -10,6 +10,7 @@ pub mod demo;
 pub mod experiments;
 pub mod ids;
 pub mod import;
+pub mod logistics;
 pub mod marketing;
 pub mod planning;
 pub mod platform;

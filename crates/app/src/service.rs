@@ -194,11 +194,22 @@ pub async fn counts(p: &Platform) -> ServiceResult<Counts> {
 }
 
 /// Every stored document of a kind, parsed.
-pub(crate) async fn all_docs<T: serde::de::DeserializeOwned>(p: &Platform, kind: EntityKind) -> ServiceResult<Vec<T>> {
+pub async fn all_docs<T: serde::de::DeserializeOwned>(p: &Platform, kind: EntityKind) -> ServiceResult<Vec<T>> {
+    all_docs_where(p, kind, &[]).await
+}
+
+/// Every stored document of a kind whose projected columns equal the `(column, value)` filters, parsed.
+pub(crate) async fn all_docs_where<T: serde::de::DeserializeOwned>(
+    p: &Platform,
+    kind: EntityKind,
+    filters: &[(&str, &str)],
+) -> ServiceResult<Vec<T>> {
+    let filters: Vec<(String, String)> = filters.iter().map(|(c, v)| (c.to_string(), v.to_string())).collect();
     let mut out = Vec::new();
     let mut after = None;
     loop {
-        let page = p.store.list_docs(kind, &DocQuery { after, limit: 1000, ..Default::default() }).await?;
+        let query = DocQuery { after, limit: 1000, filters: filters.clone(), ..Default::default() };
+        let page = p.store.list_docs(kind, &query).await?;
         for d in &page.items {
             let item = serde_json::from_value(d.doc.clone()).map_err(|e| {
                 ServiceError::Internal(format!("stored {} '{}' does not parse: {e}", kind.plural(), d.external_id))

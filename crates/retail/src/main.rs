@@ -652,8 +652,9 @@ async fn serve_until_signal(platform: Platform) -> Result<()> {
     let training = retail_app::recommend::spawn_training(platform.clone(), platform.config.recommend_retrain_hours);
     let forecasting = retail_app::planning::spawn_schedule(platform.clone(), platform.config.forecast_every_hours);
     let sending = retail_app::marketing::delivery::spawn_sender(platform.clone());
+    let routing = retail_app::logistics::delivery::spawn_solver(platform.clone());
     let served = retail_web::serve(platform.clone(), listener, shutdown).await;
-    for job in [training, forecasting, sending] {
+    for job in [training, forecasting, sending, routing] {
         job.abort();
         let _ = job.await;
     }

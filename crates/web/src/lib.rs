@@ -17,6 +17,7 @@ mod recommendations;
 mod request_id;
 mod routes;
 mod shop;
+mod supply;
 
 use std::sync::Arc;
 
@@ -189,6 +190,18 @@ pub fn routes() -> access::Routes {
         .get("/api/v1/marketing/uplift", Needs(Permission::Read(Area::Marketing)), marketing::uplift_model)
         .post("/api/v1/marketing/uplift", Needs(Permission::Write(Area::Marketing)), marketing::train_uplift)
         .post("/api/v1/marketing/opt-outs", Needs(Permission::Write(Area::Marketing)), marketing::opt_out)
+        .get("/api/v1/delivery/plans", Needs(Permission::Read(Area::Supply)), supply::plans)
+        .post("/api/v1/delivery/plans", Needs(Permission::Write(Area::Supply)), supply::plan_day)
+        .get("/api/v1/delivery/plans/{id}", Needs(Permission::Read(Area::Supply)), supply::plan)
+        .post("/api/v1/delivery/plans/{id}/replan", Needs(Permission::Write(Area::Supply)), supply::replan)
+        .get("/api/v1/delivery/plans/{id}/manifest", Needs(Permission::Read(Area::Supply)), supply::manifest)
+        .post("/api/v1/routing/problems", Needs(Permission::Write(Area::Supply)), supply::submit_problem)
+        .get("/api/v1/supply/scorecards", Needs(Permission::Read(Area::Supply)), supply::scorecards)
+        .get("/api/v1/supply/scorecards/{id}", Needs(Permission::Read(Area::Supply)), supply::supplier_trend)
+        .get("/api/v1/supply/costs/transport", Needs(Permission::Read(Area::Supply)), supply::transport)
+        .get("/api/v1/supply/costs/inventory", Needs(Permission::Read(Area::Supply)), supply::inventory)
+        .get("/api/v1/supply/costs/landed", Needs(Permission::Read(Area::Supply)), supply::landed)
+        .get("/api/v1/supply/costs/price-variance", Needs(Permission::Read(Area::Supply)), supply::price_variance)
         .get("/unsubscribe/{token}", Anonymous, marketing::unsubscribe_page)
         .post("/unsubscribe/{token}", Anonymous, marketing::unsubscribe)
         .get("/api/v1/experiments", Needs(Permission::Read(Area::Experiments)), experiments::list)

@@ -12,18 +12,9 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::access::Principal;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::ApiJson;
-use crate::routes::{params, reject_leftovers};
-
-fn take_number<T: std::str::FromStr>(p: &mut HashMap<String, String>, name: &str, default: T) -> ApiResult<T> {
-    match p.remove(name) {
-        None => Ok(default),
-        Some(v) => {
-            v.parse().map_err(|_| ApiError::bad_request("invalid_query", format!("{name} must be a whole number")))
-        }
-    }
-}
+use crate::routes::{params, reject_leftovers, take_number};
 
 fn take_list(p: &mut HashMap<String, String>, name: &str) -> Vec<String> {
     p.remove(name)

@@ -37,6 +37,20 @@ pub(crate) fn params(raw: Option<String>) -> ApiResult<HashMap<String, String>> 
     Ok(out)
 }
 
+/// A numeric query parameter, `default` when absent.
+pub(crate) fn take_number<T: std::str::FromStr>(
+    p: &mut HashMap<String, String>,
+    name: &str,
+    default: T,
+) -> ApiResult<T> {
+    match p.remove(name) {
+        None => Ok(default),
+        Some(v) => {
+            v.parse().map_err(|_| ApiError::bad_request("invalid_query", format!("{name} must be a whole number")))
+        }
+    }
+}
+
 fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -26,6 +26,7 @@
         data: spec.categories.map(function (c, i) { return { name: c, value: s.data[i] }; }) }];
       return base;
     }
+    if (spec.kind === "map") return mapOption(spec, base);
     var horizontal = spec.kind === "hbar";
     var category = Object.assign({ type: "category", data: spec.categories,
       axisLabel: { color: "#475569", hideOverlap: true } }, axisName(spec.x_name, horizontal ? "y" : "x"));
@@ -90,12 +91,37 @@
     return base;
   }
 
+  // Routes over longitude and latitude: each path a coloured line through its stops in order,
+  // closed back to the depot; points without a line (depots) drawn as large pins.
+  function mapOption(spec, base) {
+    var axis = function (name, pos) {
+      return Object.assign({ type: "value", scale: true, axisLabel: { color: "#475569" },
+        splitLine: { lineStyle: { color: "#eef2f7" } } }, axisName(name, pos));
+    };
+    base.tooltip = { trigger: "item", formatter: function (it) {
+      return it.marker + it.seriesName + "<br>" + (it.data && it.data.label ? it.data.label : "");
+    } };
+    base.grid = { left: 72, right: 24, top: 36, bottom: 48 };
+    base.xAxis = axis(spec.x_name, "x");
+    base.yAxis = axis(spec.y_name, "y");
+    base.legend = { type: "scroll", top: 0, data: spec.paths.map(function (p) { return p.name; }) };
+    base.series = spec.paths.map(function (p) {
+      var data = p.points.map(function (q) { return { value: [q.lon, q.lat], label: q.label }; });
+      if (p.line && data.length) data.push(data[0]);
+      return p.line
+        ? { type: "line", name: p.name, data: data, symbol: "circle", symbolSize: 6, lineStyle: { width: 1.6 } }
+        : { type: "scatter", name: p.name, data: data, symbol: "pin", symbolSize: 28, itemStyle: { color: "#0f172a" }, z: 5 };
+    });
+    return base;
+  }
+
   function render(el) {
     if (el.getAttribute("data-rendered") === "1" || typeof echarts === "undefined") return;
     var spec = JSON.parse(el.getAttribute("data-chart"));
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption(option(spec));
-    var points = spec.series.reduce(function (n, s) { return n + s.data.length; }, 0);
+    var points = spec.series.reduce(function (n, s) { return n + s.data.length; }, 0) +
+      (spec.paths || []).reduce(function (n, p) { return n + p.points.length; }, 0);
     el.setAttribute("data-points", String(points));
     el.setAttribute("data-rendered", "1");
     if (window.ResizeObserver) new ResizeObserver(function () { chart.resize(); }).observe(el);

@@ -832,9 +832,13 @@ async fn supplier_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Respons
             Cell::text(date(po.created_at)),
         ]);
     }
-    Ok(v.page(format!("{} · {}", v.lang.pick(&sup.name), sup.external_id))
+    let scorecard = super::supply::supplier_cards(s, v, id).await.map_err(|e| failed(v, e))?;
+    let mut page = v
+        .page(format!("{} · {}", v.lang.pick(&sup.name), sup.external_id))
         .card(Card::new(v.t("supplier.facts"), Width::Third).block(Block::Facts(facts)))
-        .card(Card::new(v.t("supplier.products"), Width::Half).block(Block::Table(ptable)))
-        .card(Card::new(v.t("supplier.purchase_orders"), Width::Full).block(Block::Table(otable)))
-        .into_response())
+        .card(Card::new(v.t("supplier.products"), Width::Half).block(Block::Table(ptable)));
+    for card in scorecard {
+        page = page.card(card);
+    }
+    Ok(page.card(Card::new(v.t("supplier.purchase_orders"), Width::Full).block(Block::Table(otable))).into_response())
 }

@@ -12,6 +12,7 @@ mod overview;
 mod planning;
 mod recommendations;
 mod service;
+mod supply;
 pub mod view;
 
 use axum::extract::{FromRequestParts, Path};
@@ -50,6 +51,13 @@ pub fn routes() -> Routes {
         .get("/console/inventory", Needs(Read(Inventory)), browse::inventory)
         .get("/console/suppliers", Needs(Read(Supply)), browse::suppliers)
         .get("/console/suppliers/{id}", Needs(Read(Supply)), browse::supplier)
+        .get("/console/delivery", Needs(Read(Supply)), supply::delivery_page)
+        .post("/console/delivery/plans", Needs(Write(Supply)), supply::create_plan)
+        .get("/console/delivery/plans/{id}", Needs(Read(Supply)), supply::plan_page)
+        .get("/console/delivery/plans/{id}/state", Needs(Read(Supply)), supply::plan_state)
+        .post("/console/delivery/plans/{id}/replan", Needs(Write(Supply)), supply::replan)
+        .get("/console/scorecards", Needs(Read(Supply)), supply::scorecards_page)
+        .get("/console/costs", Needs(Read(Supply)), supply::costs_page)
         .get("/console/experiments", Needs(Read(Experiments)), experiments::list)
         .post("/console/experiments", Needs(Write(Experiments)), experiments::create)
         .get("/console/experiments/{key}", Needs(Read(Experiments)), experiments::detail)
@@ -144,6 +152,9 @@ const NAV: &[(&str, &str, &str, Access)] = &[
     ("nav.section.business", "nav.stores", "/console/stores", Access::Needs(Permission::Read(Area::Catalog))),
     ("nav.section.business", "nav.inventory", "/console/inventory", Access::Needs(Permission::Read(Area::Inventory))),
     ("nav.section.business", "nav.suppliers", "/console/suppliers", Access::Needs(Permission::Read(Area::Supply))),
+    ("nav.section.supply", "nav.delivery", "/console/delivery", Access::Needs(Permission::Read(Area::Supply))),
+    ("nav.section.supply", "nav.scorecards", "/console/scorecards", Access::Needs(Permission::Read(Area::Supply))),
+    ("nav.section.supply", "nav.costs", "/console/costs", Access::Needs(Permission::Read(Area::Supply))),
     ("nav.section.planning", "nav.forecasts", "/console/forecasts", Access::Needs(Permission::Read(Area::Planning))),
     (
         "nav.section.planning",

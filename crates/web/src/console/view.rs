@@ -331,6 +331,8 @@ pub enum ChartKind {
     /// Horizontal bars: long category names (products, stores) stay readable.
     Hbar,
     Pie,
+    /// Routes drawn on longitude/latitude axes (no map tiles), with the depots marked.
+    Map,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -345,6 +347,23 @@ pub struct Series {
     pub role: Option<&'static str>,
 }
 
+/// A point of a map: longitude, latitude and what the tooltip says about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MapPoint {
+    pub lon: f64,
+    pub lat: f64,
+    pub label: String,
+}
+
+/// A line through points in order (a vehicle's route), or just the points (depots).
+#[derive(Debug, Clone, Serialize)]
+pub struct MapPath {
+    pub name: String,
+    pub points: Vec<MapPoint>,
+    /// Drawn as a closed line from the first point back to it.
+    pub line: bool,
+}
+
 /// A chart declared from data: the console script turns it into an ECharts
 /// option with the project's styling, axis names with units, and tooltips.
 #[derive(Debug, Clone, Serialize)]
@@ -355,6 +374,9 @@ pub struct Chart {
     pub y2_name: String,
     pub categories: Vec<String>,
     pub series: Vec<Series>,
+    /// The paths of a [`ChartKind::Map`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<MapPath>,
     pub height: u32,
 }
 
@@ -367,6 +389,7 @@ impl Chart {
             y2_name: String::new(),
             categories: Vec::new(),
             series: Vec::new(),
+            paths: Vec::new(),
             height: 300,
         }
     }
@@ -402,8 +425,14 @@ impl Chart {
         self
     }
 
+    /// A path on a map chart.
+    pub fn path(mut self, name: impl Into<String>, points: Vec<MapPoint>, line: bool) -> Self {
+        self.paths.push(MapPath { name: name.into(), points, line });
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.series.iter().all(|s| s.data.is_empty())
+        self.series.iter().all(|s| s.data.is_empty()) && self.paths.iter().all(|p| p.points.is_empty())
     }
 
     /// The spec as JSON for the `data-chart` attribute (escaped by the template).
