@@ -46,6 +46,9 @@ fn master_writes(world: &World) -> WriteSet {
     w.upsert(&world.products);
     w.upsert(&world.customers);
     w.upsert(&world.kb_articles);
+    w.upsert(&world.contracts);
+    w.upsert(&world.vehicles);
+    w.upsert(&world.transfer_orders);
     w
 }
 

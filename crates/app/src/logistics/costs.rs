@@ -79,13 +79,16 @@ pub struct TransportReport {
     pub cost_per_stop: Option<f64>,
 }
 
-/// Transport cost of the ready plans for service days in the `days` days up to and including the
-/// day after the last day with data (so tomorrow's plans count).
+/// Days ahead of the last day with data whose plans the transport report includes.
+pub const PLANNED_AHEAD_DAYS: u64 = 7;
+
+/// Transport cost of the ready plans for the `days` days up to the last day with data and the
+/// week after it (so the plans made for tomorrow count).
 pub async fn transport(p: &Platform, days: u32) -> ServiceResult<TransportReport> {
     check_days(days)?;
     let (last, _) = as_of(p).await?;
-    let to = last + Days::new(1);
-    let from = to - Days::new(u64::from(days - 1));
+    let to = last + Days::new(PLANNED_AHEAD_DAYS);
+    let from = last - Days::new(u64::from(days - 1));
     let query = PlanQuery { statuses: vec!["ready".into()], limit: 1000, ..PlanQuery::default() };
     let mut out = Vec::new();
     let mut by_stop: BTreeMap<(String, String), TransportDestination> = BTreeMap::new();

@@ -21,15 +21,31 @@
 //!   `oret:{order}:{line}` (online sales and returns reference the order).
 //! - Other ids: orders `O-{yyyymmdd}-{n}`, purchase orders
 //!   `PO-{location}-{supplier}-{yyyymmdd}` with receipts `GR-…` of the same
-//!   shape, sessions `ss-{yyyymmdd}-{n}` with events `{session}:{n}`.
+//!   shape, sessions `ss-{yyyymmdd}-{n}` with events `{session}:{n}`,
+//!   contracts `CT-{supplier}-{sku}` (expired ones `…-{yyyy}`), vehicles
+//!   `{depot}-{model}-{nn}`, transfer orders `TO-{store}-{yyyymmdd}-{n}`.
+//! - Supply chain: every product has a unit weight and volume; receipt lines
+//!   may carry units refused at the dock (`rejected_quantity`, delivered on
+//!   top of the accepted `quantity`, which alone goes into stock); receipts
+//!   from the importers carry freight, duty and insurance charges, and a few
+//!   domestic suppliers charge freight on small orders.
+//! - Every online order has a home delivery: the customer's fixed address
+//!   point (3–25 km from `ONLINE`) and a two-hour slot. Orders still open at
+//!   the end of the last day (placed, paid or picked) have their slot
+//!   tomorrow between 09:00 and 21:00 local; the others the slot their
+//!   delivery falls in. With [`World::vehicles`] and
+//!   [`World::transfer_orders`] that is tomorrow's delivery planning.
 //! - [`world_truth`] exposes the hidden customer tastes and the planted
 //!   complementary categories ([`COMPLEMENTS`]) for evaluating models.
 
 mod calendar;
 mod catalog;
+mod contracts;
 mod kb;
+mod logistics;
 mod online;
 mod people;
+mod physical;
 mod places;
 mod products;
 mod random;
@@ -38,8 +54,8 @@ mod suppliers;
 
 use chrono::{Duration, NaiveDate};
 use retail_domain::{
-    BehaviourEvent, Category, Customer, GoodsReceipt, KbArticle, Location, Movement, MovementKind, Order, Product,
-    PurchaseOrder, Supplier,
+    BehaviourEvent, Category, Contract, Customer, GoodsReceipt, KbArticle, Location, Movement, MovementKind, Order,
+    Product, PurchaseOrder, Supplier, TransferOrder, Vehicle,
 };
 
 pub use catalog::COMPLEMENTS;
@@ -96,9 +112,24 @@ pub struct World {
     /// Roots first, then leaves.
     pub categories: Vec<Category>,
     pub suppliers: Vec<Supplier>,
+    /// Every product with its shipping weight and volume per unit.
     pub products: Vec<Product>,
     pub customers: Vec<Customer>,
     pub kb_articles: Vec<KbArticle>,
+    /// Supplier terms, by product: the current contract with the product's
+    /// own supplier (`CT-{supplier}-{sku}`, at its cost, valid from about a
+    /// year before the last day), for about 5% of products the expired one
+    /// before it (`CT-{supplier}-{sku}-{year}`, at the old price), and for
+    /// about 40% a competing offer from another supplier of the category
+    /// (6% cheaper to 12% dearer), for the price index against the best offer.
+    pub contracts: Vec<Contract>,
+    /// The DC's trucks for store deliveries (`DC01-T8-01`…, `DC01-T45-01`…),
+    /// then the online fulfilment point's vans for home deliveries (`ONLINE-VAN-01`…).
+    pub vehicles: Vec<Vehicle>,
+    /// Tomorrow's (the day after [`DemoConfig::last_day`]) open transfer
+    /// orders from `DC01` to every store, `TO-{store}-{yyyymmdd}-{n}`, with the
+    /// stores' receiving windows; created on the last afternoon.
+    pub transfer_orders: Vec<TransferOrder>,
 }
 
 /// Everything that happened on one day, in the order a loader should store it:
@@ -127,6 +158,13 @@ pub struct SimulationStats {
     pub purchase_orders: usize,
     pub receipts: usize,
     pub receipt_lines: usize,
+    /// Receipt lines with units refused at the dock, and those units.
+    pub rejected_lines: usize,
+    pub rejected_units: usize,
+    /// Receipts carrying landed-cost charges (freight, duty, insurance).
+    pub receipts_with_charges: usize,
+    /// Orders with a home delivery (address and slot).
+    pub home_deliveries: usize,
 }
 
 impl SimulationStats {
@@ -140,6 +178,11 @@ impl SimulationStats {
         self.purchase_orders += b.purchase_orders.len();
         self.receipts += b.receipts.len();
         self.receipt_lines += b.receipts.iter().map(|r| r.lines.len()).sum::<usize>();
+        let rejected = b.receipts.iter().flat_map(|r| &r.lines).filter(|l| l.rejected_quantity > 0);
+        self.rejected_lines += rejected.clone().count();
+        self.rejected_units += rejected.map(|l| l.rejected_quantity as usize).sum::<usize>();
+        self.receipts_with_charges += b.receipts.iter().filter(|r| !r.charges.is_empty()).count();
+        self.home_deliveries += b.orders.iter().filter(|o| o.delivery.is_some()).count();
     }
 }
 
@@ -160,6 +203,8 @@ pub(crate) struct Hidden {
     store_locations: Vec<usize>,
     online_location: usize,
     shoppers: Vec<people::Shopper>,
+    /// Where each customer lives (lat, lon), in customer order.
+    homes: Vec<(f64, f64)>,
 }
 
 fn generate(cfg: &DemoConfig) -> (World, Hidden) {
@@ -169,20 +214,37 @@ fn generate(cfg: &DemoConfig) -> (World, Hidden) {
     let places = places::build(cfg.seed, cfg.stores);
     let (products, skus) = products::build(cfg.seed, cfg.skus, cfg.days);
     let (customers, shoppers) = people::build(cfg.seed, cfg.customers, cfg.first_day(), cfg.days, &places);
-    let world = World {
-        locations: places.locations,
-        categories: products::categories(),
-        suppliers: suppliers::build(),
-        products,
-        customers,
-        kb_articles: kb::build(),
-    };
+    let online = &places.locations[places.online];
+    let homes = logistics::homes(cfg.seed, &shoppers, (online.lat, online.lon));
+    let suppliers = suppliers::build();
+    let contracts = contracts::build(cfg.seed, &products, &skus, &suppliers, cfg.last_day());
     let hidden = Hidden {
         skus,
         stores: places.store_truth,
         store_locations: places.stores,
         online_location: places.online,
         shoppers,
+        homes,
+    };
+    let listed = sim::assortments(cfg.seed, &products, &hidden);
+    let stores = logistics::Stores {
+        products: &products,
+        skus: &hidden.skus,
+        locations: hidden.store_locations.iter().map(|i| &places.locations[*i]).collect(),
+        size: hidden.stores.iter().map(|s| s.size_factor).collect(),
+        listed: listed.into_iter().map(|l| l.0).collect(),
+    };
+    let transfer_orders = logistics::transfers(cfg.seed, cfg.last_day(), cfg.days, &stores);
+    let world = World {
+        locations: places.locations,
+        categories: products::categories(),
+        suppliers,
+        products,
+        customers,
+        kb_articles: kb::build(),
+        contracts,
+        vehicles: logistics::vehicles(cfg.stores, cfg.customers),
+        transfer_orders,
     };
     (world, hidden)
 }

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use retail_domain::{
-    BehaviourEvent, Currency, EventKind, Movement, MovementKind, Order, OrderChannel, OrderLine, OrderStatus, Payment,
-    Shipment,
+    BehaviourEvent, Currency, EventKind, HomeDelivery, Movement, MovementKind, Order, OrderChannel, OrderLine,
+    OrderStatus, Payment, Shipment,
 };
 
 use crate::calendar::{ONLINE_FACTOR_MAX, at, hms};
@@ -32,6 +32,9 @@ const CART_SLOT: f64 = 0.25;
 const OPEN_PAGE: f64 = 0.6;
 /// Chance that an item from the complementary category joins the cart.
 const COMPLEMENT: f64 = 0.6;
+/// The two-hour delivery slots customers choose from (local start hours),
+/// and how popular each is: evenings most.
+const SLOTS: [(u32, f64); 6] = [(9, 0.12), (11, 0.14), (13, 0.12), (15, 0.14), (17, 0.22), (19, 0.26)];
 
 /// Facts about the catalogue the shop looks up constantly.
 struct Ware {
@@ -48,6 +51,8 @@ type Return = (usize, Movement);
 
 pub(crate) struct OnlineShop {
     rng: Rng,
+    /// The slots customers choose, apart from `rng` so every other draw stays as it was.
+    slots: Rng,
     ware: Ware,
     /// Next candidate arrival (fractional day index) per customer.
     next: Vec<f64>,
@@ -110,6 +115,7 @@ impl OnlineShop {
             .collect();
         OnlineShop {
             rng,
+            slots: stream(cfg.seed, Purpose::Slots, 0),
             ware: Ware { by_sub, appeal, median_price, bestsellers, partner: partners() },
             next,
             buckets,
@@ -159,7 +165,9 @@ impl OnlineShop {
                 log_price: &log_price,
                 shopper: &ctx.hidden.shoppers[c],
                 customer: &ctx.world.customers[c].external_id,
+                home: ctx.hidden.homes[c],
                 rng: &mut self.rng,
+                slots: &mut self.slots,
                 wanted: &mut self.wanted,
                 site: &mut *site,
                 sid: format!("ss-{}-{:06}", today.compact, seq + 1),
@@ -201,7 +209,10 @@ struct Session<'a> {
     log_price: &'a [f64],
     shopper: &'a Shopper,
     customer: &'a str,
+    /// Where the customer lives (lat, lon).
+    home: (f64, f64),
     rng: &'a mut Rng,
+    slots: &'a mut Rng,
     wanted: &'a mut [f64],
     site: &'a mut Site,
     sid: String,
@@ -418,6 +429,23 @@ impl Session<'_> {
         Some(self.checkout(cart, memory, order_no, movements, returns))
     }
 
+    /// A two-hour slot on `date` drawn from the customer's preferences.
+    fn chosen_slot(&mut self, date: NaiveDate) -> HomeDelivery {
+        let h = SLOTS[weighted(self.slots, &SLOTS.map(|s| s.1))].0;
+        let start = at(date, hms(h, 0, 0));
+        HomeDelivery { lat: self.home.0, lon: self.home.1, slot_start: start, slot_end: start + Duration::hours(2) }
+    }
+
+    /// The two-hour slot (starting at an odd local hour) `delivered` fell in.
+    fn slot_around(&self, delivered: DateTime<Utc>) -> HomeDelivery {
+        let local = delivered + Duration::hours(8);
+        let mut start = delivered - Duration::seconds(i64::from(local.minute() * 60 + local.second()));
+        if local.hour().is_multiple_of(2) {
+            start -= Duration::hours(1);
+        }
+        HomeDelivery { lat: self.home.0, lon: self.home.1, slot_start: start, slot_end: start + Duration::hours(2) }
+    }
+
     fn checkout(
         &mut self,
         cart: Vec<(usize, i64)>,
@@ -499,9 +527,13 @@ impl Session<'_> {
             }
             reached
         };
+        // Open orders (and unpaid ones) have the slot the customer chose,
+        // on the next day; the others the slot their delivery fell in.
+        let next_day = self.today.date + Duration::days(1);
         if cancelled {
             // Unpaid orders are cancelled automatically after 15 minutes.
             reach(OrderStatus::Cancelled, placed + secs(self.rng, 900, 1000), &mut order);
+            order.delivery = Some(self.chosen_slot(next_day));
             return order;
         }
         let paid = placed + secs(self.rng, 20, 180);
@@ -555,6 +587,13 @@ impl Session<'_> {
             });
         }
         reach(OrderStatus::Delivered, delivered, &mut order);
+        order.delivery =
+            Some(if matches!(order.status, OrderStatus::Placed | OrderStatus::Paid | OrderStatus::Picked) {
+                // Still to be delivered at the snapshot: tomorrow, in the chosen slot.
+                self.chosen_slot(next_day.max(ctx.dates[ctx.days]))
+            } else {
+                self.slot_around(delivered)
+            });
         if chance(self.rng, 0.02) {
             let local_date = (delivered + Duration::hours(8)).date_naive();
             let back = local_date + Duration::days(1 + index(self.rng, 7) as i64);

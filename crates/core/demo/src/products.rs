@@ -7,7 +7,7 @@ use retail_domain::{Category, Money, Product, ProductStatus, Text};
 
 use crate::catalog::{ROOTS, SUBS, Sub, makes};
 use crate::random::{Purpose, between, chance, index, lognormal, stream};
-use crate::suppliers;
+use crate::{physical, suppliers};
 
 /// Extra editions when a config asks for more SKUs than brand × type × size
 /// combinations exist.
@@ -95,6 +95,11 @@ fn shelf_price(yuan: f64) -> i64 {
     }
 }
 
+/// `x` rounded to `1 / per` (grams, tens of cubic centimetres).
+fn round_to(x: f64, per: f64) -> f64 {
+    ((x * per).round() / per).max(1.0 / per)
+}
+
 /// A valid EAN-13 in the Chinese GS1 range (69…), unique per index.
 fn barcode(i: usize) -> String {
     let body = format!("69{:010}", (i as u64 * 7_919_777 + 1_234_567) % 10_000_000_000);
@@ -104,6 +109,9 @@ fn barcode(i: usize) -> String {
 
 pub(crate) fn build(seed: u64, skus: usize, days: usize) -> (Vec<Product>, Vec<SkuTruth>) {
     let mut rng = stream(seed, Purpose::Catalogue, 0);
+    // Weights and volumes vary a little by brand and packaging; their own
+    // stream, so the catalogue's draws stay as they were.
+    let mut dims = stream(seed, Purpose::Dimensions, 0);
     let all: Vec<Vec<(usize, usize, usize)>> = SUBS.iter().map(combos).collect();
     let counts = allocate(skus, &all.iter().map(Vec::len).collect::<Vec<_>>());
     let mut drafts = Vec::with_capacity(skus);
@@ -158,9 +166,11 @@ pub(crate) fn build(seed: u64, skus: usize, days: usize) -> (Vec<Product>, Vec<S
             .then(|| (days as f64 * between(&mut rng, 0.6, 0.97)) as usize)
             .filter(|d| *d > launch + 30);
         let supplier = sub.suppliers[bi % sub.suppliers.len()];
+        let (kg, m3) = physical::unit(sub.id, kind.en, zi).expect("every size has a weight and volume");
+        let (wf, vf) = (between(&mut dims, 0.96, 1.04), between(&mut dims, 0.95, 1.05));
         products.push(Product {
-            unit_volume_m3: None,
-            unit_weight_kg: None,
+            unit_weight_kg: Some(round_to(kg * wf, 1000.0)),
+            unit_volume_m3: Some(round_to(m3 * vf, 100_000.0)),
             external_id: format!("SKU{:05}", i + 1),
             name: Text::new(
                 format!("{} {} {}{ed_zh}", brand.zh, kind.zh, size.zh),

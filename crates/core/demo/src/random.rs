@@ -19,6 +19,18 @@ pub(crate) enum Purpose {
     Store = 5,
     Online = 6,
     Assortment = 7,
+    /// Unit weights and volumes of the products.
+    Dimensions = 8,
+    /// Supplier contracts: terms, competing offers, expired ones.
+    Contracts = 9,
+    /// Units refused at the dock and delivery charges, per site.
+    Quality = 10,
+    /// Tomorrow's DC-to-store transfer orders.
+    Transfers = 11,
+    /// Where online customers live.
+    Addresses = 12,
+    /// The delivery slots online customers choose.
+    Slots = 13,
 }
 
 /// The stream for `purpose`, number `index`, of the world seeded with `seed`.

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, Duration, NaiveDate};
 use retail_domain::{
-    Currency, GoodsReceipt, Movement, MovementKind, PurchaseLine, PurchaseOrder, PurchaseOrderStatus, ReceiptLine,
+    AllocationBasis, Charge, ChargeKind, Currency, GoodsReceipt, Movement, MovementKind, Product, PurchaseLine,
+    PurchaseOrder, PurchaseOrderStatus, ReceiptLine,
 };
 
 use crate::calendar::{at, compact, hms, holiday_factor, online_factor, season_factor, weekday};
@@ -132,6 +133,8 @@ impl Shelf {
 /// Goods on their way to a site.
 struct Delivery {
     site: usize,
+    /// The supplier (index).
+    sup: usize,
     receipt_id: String,
     po_id: String,
     minute: u32,
@@ -143,6 +146,9 @@ struct Delivery {
 pub(crate) struct Site {
     pub loc: String,
     pub rng: Rng,
+    /// Draws for units refused at the dock and for delivery charges, apart
+    /// from `rng` so that the stock and sales stay as they were.
+    quality: Rng,
     pub shelves: Vec<Shelf>,
     /// Weekdays (bit 0 = Monday) on which each supplier's items are reviewed.
     review: Vec<u8>,
@@ -151,7 +157,7 @@ pub(crate) struct Site {
 }
 
 impl Site {
-    fn new(ctx: &Ctx, loc: String, rng: Rng, shelves: Vec<Shelf>, z: f64, offset: usize) -> Self {
+    fn new(ctx: &Ctx, loc: String, rng: Rng, quality: Rng, shelves: Vec<Shelf>, z: f64, offset: usize) -> Self {
         let review = ctx
             .terms
             .iter()
@@ -162,7 +168,7 @@ impl Site {
                 },
             )
             .collect();
-        Site { loc, rng, shelves, review, z }
+        Site { loc, rng, quality, shelves, review, z }
     }
 
     /// The (s, S) levels for expected daily demand `mu` of the shelf's SKU.
@@ -188,7 +194,7 @@ impl Site {
 
     /// Whether fresh food would mostly rot before `mu` a day sells a case of it.
     fn rots(ctx: &Ctx, k: usize, mu: f64) -> bool {
-        ctx.shelf_life[k].is_some_and(|l| mu * f64::from(l) < 1.5 * ctx.pack[k] as f64)
+        rots(ctx.shelf_life[k], ctx.pack[k], mu)
     }
 
     /// Opening stock on the first day, as one adjustment per shelf.
@@ -329,6 +335,7 @@ impl Site {
             if delivered {
                 pipeline.entry(arrival).or_default().push(Delivery {
                     site,
+                    sup,
                     receipt_id: format!("GR-{}-{supplier_id}-{}", self.loc, today.compact),
                     po_id,
                     minute: (sup % 30) as u32,
@@ -342,20 +349,23 @@ impl Site {
     fn receive(&mut self, ctx: &Ctx, today: &Today, deliveries: Vec<Delivery>, out: &mut DayBatch) {
         for del in deliveries {
             let mut lines = Vec::with_capacity(del.lines.len());
+            let mut load = Load::default();
             for (i, ordered, received, cost) in del.lines {
                 let shelf = &mut self.shelves[i];
                 shelf.on_order -= ordered;
                 let k = shelf.sku;
                 shelf.add(received, ctx.shelf_life[k].map(|l| today.d + l as usize));
+                let rejected = rejections(&mut self.quality, ctx, del.sup, k, received);
+                load.add(ctx, k, received + rejected, cost);
                 lines.push(ReceiptLine {
-                    rejected_quantity: 0,
+                    rejected_quantity: rejected,
                     product_id: ctx.world.products[k].external_id.clone(),
                     quantity: received,
                     unit_cost_minor: Some(cost),
                 });
             }
             out.receipts.push(GoodsReceipt {
-                charges: Vec::new(),
+                charges: charges(&mut self.quality, ctx, del.sup, &load),
                 external_id: del.receipt_id,
                 purchase_order_id: Some(del.po_id),
                 location_id: self.loc.clone(),
@@ -364,6 +374,111 @@ impl Site {
             });
         }
     }
+}
+
+/// Expected share of delivered units refused at the dock, by supplier number
+/// (1-based): a vegetable cooperative with poor grading and a seafood
+/// wholesaler whose cold chain breaks, a homeware supplier whose ceramics
+/// arrive chipped; everyone else only the odd damaged unit.
+fn defect_rate(supplier: usize, shelf_life: Option<u32>, frozen: bool) -> f64 {
+    let base = match (shelf_life, frozen) {
+        (Some(l), _) if l <= 7 => 0.012,
+        (Some(_), _) => 0.006,
+        (None, true) => 0.005,
+        (None, false) => 0.002,
+    };
+    base * match supplier {
+        2 => 11.0,
+        5 => 5.0,
+        27 => 6.0,
+        3 | 23 => 2.0,
+        _ => 1.0,
+    }
+}
+
+/// Units of SKU `k` delivered by supplier `sup` (index) on top of the
+/// `accepted` ones and refused at the dock. Drawn from the site's quality
+/// stream; a line either has none or a share around the supplier's rate.
+fn rejections(rng: &mut Rng, ctx: &Ctx, sup: usize, k: usize, accepted: i64) -> i64 {
+    let frozen = matches!(crate::catalog::SUBS[ctx.sub[k]].storage, crate::catalog::Storage::Frozen);
+    let rate = defect_rate(sup + 1, ctx.shelf_life[k], frozen);
+    let lines_hit = (6.0 * rate).min(0.7);
+    let hit = chance(rng, lines_hit);
+    let share = (rate / lines_hit * between(rng, 0.5, 1.5)).min(0.6);
+    let x = accepted as f64 * share / (1.0 - share);
+    let rounded_up = unit(rng) < x.fract();
+    if !hit {
+        return 0;
+    }
+    x.floor() as i64 + i64::from(rounded_up)
+}
+
+/// What arrived on one receipt (accepted and refused units): value, weight, volume, units.
+#[derive(Default)]
+struct Load {
+    value: i64,
+    kg: f64,
+    m3: f64,
+    units: i64,
+}
+
+impl Load {
+    fn add(&mut self, ctx: &Ctx, k: usize, units: i64, cost: i64) {
+        let p = &ctx.world.products[k];
+        self.value += units * cost;
+        self.kg += units as f64 * p.unit_weight_kg.unwrap_or(0.5);
+        self.m3 += units as f64 * p.unit_volume_m3.unwrap_or(0.001);
+        self.units += units;
+    }
+}
+
+/// Importers' terms, by supplier number: freight basis and rate (fen per kg
+/// or per m³), and the import duty on the goods' value.
+const IMPORTERS: [(usize, AllocationBasis, f64, f64); 6] = [
+    (3, AllocationBasis::Weight, 450.0, 0.10),
+    (9, AllocationBasis::Weight, 520.0, 0.12),
+    (16, AllocationBasis::Volume, 90_000.0, 0.12),
+    (19, AllocationBasis::Weight, 280.0, 0.14),
+    (22, AllocationBasis::Volume, 75_000.0, 0.12),
+    (30, AllocationBasis::Volume, 110_000.0, 0.15),
+];
+
+/// Domestic suppliers that add a delivery fee per unit to small orders.
+const SMALL_ORDER_FREIGHT: [usize; 3] = [6, 18, 27];
+
+/// Landed-cost charges of a delivery from supplier `sup` (index): the
+/// importers' freight (by weight or volume), duty and insurance (by value);
+/// a few domestic suppliers' freight by units on orders under twice their
+/// minimum. Amounts in fen.
+fn charges(rng: &mut Rng, ctx: &Ctx, sup: usize, load: &Load) -> Vec<Charge> {
+    let number = sup + 1;
+    let noise = between(rng, 0.85, 1.15);
+    if let Some(&(_, basis, rate, duty)) = IMPORTERS.iter().find(|i| i.0 == number) {
+        let measure = if basis == AllocationBasis::Weight { load.kg } else { load.m3 };
+        let value = load.value as f64;
+        return vec![
+            Charge {
+                kind: ChargeKind::Freight,
+                amount_minor: (measure * rate * noise).round().max(8000.0) as i64,
+                basis,
+            },
+            Charge {
+                kind: ChargeKind::Duty,
+                amount_minor: (value * duty).round() as i64,
+                basis: AllocationBasis::Value,
+            },
+            Charge {
+                kind: ChargeKind::Insurance,
+                amount_minor: (value * 0.003).round().max(500.0) as i64,
+                basis: AllocationBasis::Value,
+            },
+        ];
+    }
+    if SMALL_ORDER_FREIGHT.contains(&number) && load.value < 2 * ctx.terms[sup].min_order {
+        let fee = ((5000.0 + 40.0 * load.units as f64) * noise / 100.0).round() as i64 * 100;
+        return vec![Charge { kind: ChargeKind::Freight, amount_minor: fee, basis: AllocationBasis::Quantity }];
+    }
+    Vec::new()
 }
 
 /// Chain-wide promotions per SKU: price cuts of one or two weeks every few
@@ -406,6 +521,44 @@ fn promotions(seed: u64, dates: &[NaiveDate], sub: &[usize]) -> Vec<Vec<Promo>> 
             kept
         })
         .collect()
+}
+
+/// What each store lists: (SKU, expected units a day before the day's
+/// multipliers) in SKU order, and the safety factor of its reorder points.
+/// Stores carry the popular end of the catalogue, big stores most of it.
+pub(crate) fn assortments(seed: u64, products: &[Product], hidden: &Hidden) -> Vec<(Vec<(usize, f64)>, f64)> {
+    let mut rank: Vec<usize> = (0..hidden.skus.len()).collect();
+    rank.sort_by(|a, b| hidden.skus[*a].popularity.total_cmp(&hidden.skus[*b].popularity).then(a.cmp(b)));
+    let mut percentile = vec![0.0; rank.len()];
+    for (r, k) in rank.iter().enumerate() {
+        percentile[*k] = (r as f64 + 0.5) / rank.len() as f64;
+    }
+    hidden
+        .stores
+        .iter()
+        .enumerate()
+        .map(|(si, st)| {
+            let mut pick = stream(seed, Purpose::Assortment, si as u64);
+            let mut listed = Vec::new();
+            for (k, pct) in percentile.iter().enumerate() {
+                let base = hidden.skus[k].popularity * STORE_DEMAND * st.size_factor * lognormal(&mut pick, 0.35);
+                // No store lists fresh food that mostly rots before it sells.
+                let p = &products[k];
+                if unit(&mut pick) < st.coverage + 0.5 * (pct - 0.5)
+                    && !rots(p.shelf_life_days, i64::from(p.pack_size.max(1)), base)
+                {
+                    listed.push((k, base));
+                }
+            }
+            (listed, between(&mut pick, 0.7, 1.5))
+        })
+        .collect()
+}
+
+/// Whether fresh food with `shelf_life` and cases of `pack` would mostly rot
+/// before `mu` a day sells a case of it.
+fn rots(shelf_life: Option<u32>, pack: i64, mu: f64) -> bool {
+    shelf_life.is_some_and(|l| mu * f64::from(l) < 1.5 * pack as f64)
 }
 
 pub(crate) fn run(
@@ -465,33 +618,16 @@ pub(crate) fn run(
         dates,
     };
 
-    // Stores carry the popular end of the catalogue, big stores most of it.
-    let mut rank: Vec<usize> = (0..ctx.sub.len()).collect();
-    rank.sort_by(|a, b| hidden.skus[*a].popularity.total_cmp(&hidden.skus[*b].popularity).then(a.cmp(b)));
-    let mut percentile = vec![0.0; rank.len()];
-    for (r, k) in rank.iter().enumerate() {
-        percentile[*k] = (r as f64 + 0.5) / rank.len() as f64;
-    }
-    let mut sites: Vec<Site> = hidden
-        .stores
-        .iter()
+    let mut sites: Vec<Site> = assortments(cfg.seed, &world.products, hidden)
+        .into_iter()
         .enumerate()
-        .map(|(si, st)| {
-            let mut pick = stream(cfg.seed, Purpose::Assortment, si as u64);
-            let mut shelves = Vec::new();
-            for (k, pct) in percentile.iter().enumerate() {
-                let base = hidden.skus[k].popularity * STORE_DEMAND * st.size_factor * lognormal(&mut pick, 0.35);
-                // No store lists fresh food that mostly rots before it sells.
-                if unit(&mut pick) < st.coverage + 0.5 * (pct - 0.5) && !Site::rots(&ctx, k, base) {
-                    shelves.push(Shelf::new(k, base));
-                }
-            }
-            let z = between(&mut pick, 0.7, 1.5);
+        .map(|(si, (listed, z))| {
             Site::new(
                 &ctx,
                 world.locations[hidden.store_locations[si]].external_id.clone(),
                 stream(cfg.seed, Purpose::Store, si as u64),
-                shelves,
+                stream(cfg.seed, Purpose::Quality, si as u64),
+                listed.into_iter().map(|(k, base)| Shelf::new(k, base)).collect(),
                 z,
                 si,
             )
@@ -503,6 +639,7 @@ pub(crate) fn run(
         &ctx,
         world.locations[hidden.online_location].external_id.clone(),
         stream(cfg.seed, Purpose::Online, 1),
+        stream(cfg.seed, Purpose::Quality, online_site as u64),
         (0..ctx.sub.len()).map(|k| Shelf::new(k, shop.initial_forecast(k))).collect(),
         2.0,
         3,

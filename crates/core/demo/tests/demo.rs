@@ -6,9 +6,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Timelike, Weekday};
 use retail_demo::{COMPLEMENTS, DayBatch, DemoConfig, World, build_world, simulate, world_truth};
-use retail_domain::{EventKind, LocationKind, MovementKind, OrderStatus, ProductStatus, Validate};
+use retail_domain::{
+    AllocationBasis, ChargeKind, EventKind, LocationKind, MovementKind, OrderStatus, ProductStatus, TransferStatus,
+    Validate,
+};
 
 fn small() -> DemoConfig {
     DemoConfig { stores: 3, skus: 300, customers: 400, days: 120, seed: 7 }
@@ -445,4 +448,193 @@ fn truth_matches_the_world() {
         assert!(t.category_affinity.iter().all(|(c, _)| leaves.contains(c.as_str())));
     }
     assert!(truth.complements.iter().all(|(a, b)| leaves.contains(a.as_str()) && leaves.contains(b.as_str())));
+}
+
+/// Kilograms of `qty` units of `sku`.
+fn weight(w: &World, sku: &str, qty: i64) -> f64 {
+    let p = w.products.iter().find(|p| p.external_id == sku).unwrap();
+    qty as f64 * p.unit_weight_kg.unwrap()
+}
+
+fn tomorrow() -> NaiveDate {
+    small().last_day().succ_opt().unwrap()
+}
+
+#[test]
+fn products_have_plausible_weights_and_volumes() {
+    let w = &run().world;
+    for p in &w.products {
+        let (kg, m3) = (p.unit_weight_kg.unwrap(), p.unit_volume_m3.unwrap());
+        assert!((0.01..=25.0).contains(&kg) && (0.0001..=0.05).contains(&m3), "{p:?}");
+        assert!((25.0..=1200.0).contains(&(kg / m3)), "density of {p:?}");
+    }
+    let find = |cat: &'static str, size: &'static str| {
+        w.products.iter().filter(move |p| p.category_id == cat && p.attributes["size"].starts_with(size))
+    };
+    assert!(find("dairy.milk", "1L").all(|p| (1.0..1.12).contains(&p.unit_weight_kg.unwrap())));
+    assert!(find("grain.rice", "5kg").all(|p| (4.8..5.3).contains(&p.unit_weight_kg.unwrap())));
+    assert!(find("alcohol.wine", "750ml ").all(|p| (1.2..1.4).contains(&p.unit_weight_kg.unwrap())));
+    // Tissues: light but bulky.
+    assert!(find("household.paper", "").all(|p| p.unit_weight_kg.unwrap() / p.unit_volume_m3.unwrap() < 120.0));
+}
+
+#[test]
+fn contracts_cover_every_product_with_its_own_supplier() {
+    let w = &run().world;
+    let last = small().last_day();
+    let suppliers: HashSet<&str> = w.suppliers.iter().map(|s| s.external_id.as_str()).collect();
+    let products: HashMap<&str, &retail_domain::Product> =
+        w.products.iter().map(|p| (p.external_id.as_str(), p)).collect();
+    let mut ids = HashSet::new();
+    for c in &w.contracts {
+        c.validate().unwrap();
+        assert!(ids.insert(c.external_id.as_str()), "duplicate contract {}", c.external_id);
+        assert!(suppliers.contains(c.supplier_id.as_str()) && products.contains_key(c.product_id.as_str()), "{c:?}");
+        assert!(c.external_id.starts_with(&format!("CT-{}-{}", c.supplier_id, c.product_id)));
+        assert!((1..=7).contains(&c.delivery_days.len()) && c.min_order_units >= i64::from(c.pack_size));
+    }
+    let (mut competing, mut expired) = (0, 0);
+    for p in &w.products {
+        let own = p.supplier_id.as_deref().unwrap();
+        let mine: Vec<_> = w.contracts.iter().filter(|c| c.product_id == p.external_id).collect();
+        let current: Vec<_> = mine.iter().filter(|c| c.supplier_id == own && c.is_valid_on(last)).collect();
+        assert_eq!(current.len(), 1, "{}: {mine:?}", p.external_id);
+        let cur = current[0];
+        assert_eq!((cur.unit_cost_minor, cur.pack_size, cur.valid_to), (p.cost.amount_minor, p.pack_size, None));
+        assert!((330..=400).contains(&(last - cur.valid_from).num_days()), "{cur:?}");
+        for c in &mine {
+            if c.supplier_id != own {
+                competing += 1;
+                let ratio = c.unit_cost_minor as f64 / p.cost.amount_minor as f64;
+                assert!((0.93..=1.13).contains(&ratio) || p.cost.amount_minor < 20, "{c:?}");
+                assert!(c.is_valid_on(last));
+            } else if c.external_id != cur.external_id {
+                expired += 1;
+                assert!(c.valid_to.unwrap() < cur.valid_from && c.unit_cost_minor != cur.unit_cost_minor, "{c:?}");
+            }
+        }
+    }
+    let n = w.products.len();
+    assert!(competing > n / 4 && competing < n * 6 / 10, "{competing} competing offers of {n}");
+    assert!(expired > 0 && expired < n / 10, "{expired} expired contracts of {n}");
+}
+
+#[test]
+fn tomorrows_transfers_cover_every_store_and_fit_the_fleet() {
+    let w = &run().world;
+    let stores: Vec<&str> =
+        w.locations.iter().filter(|l| l.kind == LocationKind::Store).map(|l| l.external_id.as_str()).collect();
+    let locations: HashSet<&str> = w.locations.iter().map(|l| l.external_id.as_str()).collect();
+    let products: HashMap<&str, &retail_domain::Product> =
+        w.products.iter().map(|p| (p.external_id.as_str(), p)).collect();
+    for v in &w.vehicles {
+        v.validate().unwrap();
+        assert!(locations.contains(v.depot_id.as_str()));
+    }
+    let ids: HashSet<&str> = w.vehicles.iter().map(|v| v.external_id.as_str()).collect();
+    assert_eq!(ids.len(), w.vehicles.len());
+    assert!(w.vehicles.iter().any(|v| v.depot_id == "DC01") && w.vehicles.iter().any(|v| v.depot_id == "ONLINE"));
+    let ids: HashSet<&str> = w.transfer_orders.iter().map(|t| t.external_id.as_str()).collect();
+    assert_eq!(ids.len(), w.transfer_orders.len());
+    let mut per_store: HashMap<&str, (usize, f64)> = HashMap::new();
+    for t in &w.transfer_orders {
+        t.validate().unwrap();
+        assert_eq!((t.from_location_id.as_str(), t.status, t.deliver_on), ("DC01", TransferStatus::Open, tomorrow()));
+        assert_eq!((t.created_at + Duration::hours(8)).date_naive(), small().last_day());
+        let (start, end) = (t.window_start.unwrap(), t.window_end.unwrap());
+        assert!(
+            start >= NaiveTime::from_hms_opt(5, 0, 0).unwrap() && end <= NaiveTime::from_hms_opt(11, 0, 0).unwrap()
+        );
+        let e = per_store.entry(t.to_location_id.as_str()).or_default();
+        for l in &t.lines {
+            let p = products[l.product_id.as_str()];
+            assert_eq!(l.quantity % i64::from(p.pack_size), 0, "{l:?}");
+            assert!(p.shelf_life_days.is_none(), "{l:?}");
+            e.1 += weight(w, &l.product_id, l.quantity);
+        }
+        e.0 += t.lines.len();
+    }
+    for s in &stores {
+        let (lines, kg) = per_store[s];
+        assert!((15..=60).contains(&lines) && (600.0..=3000.0).contains(&kg), "{s}: {lines} lines, {kg:.0} kg");
+    }
+    let total: f64 = per_store.values().map(|x| x.1).sum();
+    let fleet: f64 =
+        w.vehicles.iter().filter(|v| v.depot_id == "DC01").map(|v| v.capacity_kg * f64::from(v.max_trips)).sum();
+    assert!(total <= 0.9 * fleet, "{total:.0} kg on a fleet of {fleet:.0} kg");
+}
+
+#[test]
+fn receipts_carry_rejections_and_landed_costs() {
+    let r = run();
+    let importers = ["SUP03", "SUP09", "SUP16", "SUP19", "SUP22", "SUP30"];
+    let mut by_supplier: HashMap<&str, (i64, i64)> = HashMap::new();
+    let (mut charged, mut import_receipts) = (0, 0);
+    for g in r.batches.iter().flat_map(|b| &b.receipts) {
+        let sup = g.external_id.split('-').nth(2).unwrap();
+        let e = by_supplier.entry(sup).or_default();
+        e.0 += g.lines.iter().map(|l| l.quantity).sum::<i64>();
+        e.1 += g.lines.iter().map(|l| l.rejected_quantity).sum::<i64>();
+        if importers.contains(&sup) {
+            import_receipts += 1;
+            let kinds: Vec<ChargeKind> = g.charges.iter().map(|c| c.kind).collect();
+            assert_eq!(kinds, [ChargeKind::Freight, ChargeKind::Duty, ChargeKind::Insurance], "{g:?}");
+            let value: i64 =
+                g.lines.iter().map(|l| (l.quantity + l.rejected_quantity) * l.unit_cost_minor.unwrap()).sum();
+            let duty = g.charges[1].amount_minor as f64 / value as f64;
+            assert!((0.095..=0.155).contains(&duty), "duty {duty:.3} of {g:?}");
+            assert!(matches!(g.charges[0].basis, AllocationBasis::Weight | AllocationBasis::Volume));
+            assert!(g.charges[0].amount_minor >= 8000);
+        } else if !g.charges.is_empty() {
+            assert!(["SUP06", "SUP18", "SUP27"].contains(&sup), "{g:?}");
+            assert_eq!(g.charges[0].basis, AllocationBasis::Quantity);
+        }
+        charged += usize::from(!g.charges.is_empty());
+    }
+    assert!(import_receipts > 0 && charged >= import_receipts);
+    let share = |(ok, bad): (i64, i64)| bad as f64 / (ok + bad) as f64;
+    let all = by_supplier.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    assert!(all.1 > 0 && share(all) < 0.05, "overall rejections {:.3}", share(all));
+    // The vegetable cooperative is below the 90% quality floor.
+    assert!(share(by_supplier["SUP02"]) > 0.08, "SUP02 rejections {:.3}", share(by_supplier["SUP02"]));
+}
+
+#[test]
+fn online_orders_have_home_deliveries_and_slots() {
+    let r = run();
+    let online = r.world.locations.iter().find(|l| l.external_id == "ONLINE").unwrap();
+    let mut homes: HashMap<&str, (f64, f64)> = HashMap::new();
+    let (mut open, mut tomorrow_slots) = (0, 0);
+    for o in r.batches.iter().flat_map(|b| &b.orders) {
+        let d = o.delivery.unwrap();
+        let km = ((d.lat - online.lat) * 111.2).hypot((d.lon - online.lon) * 95.3);
+        assert!((2.9..=25.1).contains(&km), "{km:.1} km: {o:?}");
+        let home = homes.entry(o.customer_id.as_deref().unwrap()).or_insert((d.lat, d.lon));
+        assert_eq!(*home, (d.lat, d.lon), "a customer lives in one place");
+        assert_eq!(d.slot_end - d.slot_start, Duration::hours(2));
+        let (start, end) = (d.slot_start + Duration::hours(8), d.slot_end + Duration::hours(8));
+        if matches!(o.status, OrderStatus::Placed | OrderStatus::Paid | OrderStatus::Picked) {
+            open += 1;
+            assert_eq!(start.date_naive(), tomorrow(), "{o:?}");
+            assert!(start.hour() >= 9 && end.hour() <= 21 && end.date_naive() == tomorrow(), "{o:?}");
+        }
+        if let Some(at) = o.shipments.first().and_then(|s| s.delivered_at) {
+            assert!(d.slot_start <= at && at < d.slot_end, "{o:?}");
+        }
+        tomorrow_slots += usize::from(start.date_naive() == tomorrow() && o.status != OrderStatus::Cancelled);
+    }
+    assert!(open > 0 && tomorrow_slots >= open);
+}
+
+#[test]
+fn supply_chain_data_is_deterministic() {
+    let cfg = small();
+    let (a, b) = (build_world(&cfg), build_world(&cfg));
+    assert_eq!(format!("{:?}", a.contracts), format!("{:?}", b.contracts));
+    assert_eq!(format!("{:?}", a.transfer_orders), format!("{:?}", b.transfer_orders));
+    assert_eq!(a.vehicles, b.vehicles);
+    assert_eq!(a, run().world);
+    let other = build_world(&DemoConfig { seed: 8, ..cfg });
+    assert_ne!(other.transfer_orders, a.transfer_orders);
+    assert_ne!(other.contracts, a.contracts);
 }

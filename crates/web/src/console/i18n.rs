@@ -870,7 +870,11 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ("sc.stops", "Stops", "站点数"),
     ("sc.supplier", "Supplier", "供应商"),
     ("sc.total", "Total", "合计"),
-    ("sc.transport", "Transport cost (last 30 days and tomorrow)", "运输成本（近30天及明天）"),
+    (
+        "sc.transport",
+        "Transport cost (last 30 days and the plans of the week ahead)",
+        "运输成本（近30天及未来一周的方案）",
+    ),
     ("sc.transport_by_day", "Transport cost by day (¥)", "每日运输成本（元）"),
     ("sc.transport_by_destination", "Transport cost by destination", "按目的地的运输成本"),
     ("sc.transport_cost", "Transport cost", "运输成本"),
