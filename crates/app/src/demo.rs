@@ -29,6 +29,11 @@ pub struct DemoSummary {
     pub products: usize,
     pub customers: usize,
     pub days: usize,
+    /// The day the transfer orders waiting to be planned are due (the day after the last simulated one).
+    pub deliver_on: Option<chrono::NaiveDate>,
+    pub transfer_orders: usize,
+    pub vehicles: usize,
+    pub contracts: usize,
     pub applied: Applied,
     pub seconds: f64,
 }
@@ -76,6 +81,12 @@ pub async fn load_demo(p: &Platform, cfg: DemoConfig, progress: impl Fn(DemoProg
     let world = build_world(&cfg);
     let mut applied = p.store.apply(master_writes(&world)).await?;
     let summary_counts = (world.locations.len(), world.products.len(), world.customers.len());
+    let supply_counts = (
+        world.transfer_orders.first().map(|t| t.deliver_on),
+        world.transfer_orders.len(),
+        world.vehicles.len(),
+        world.contracts.len(),
+    );
 
     // The demo fills an empty store: building the log tables' indexes once at the
     // end is much cheaper than maintaining them row by row.
@@ -119,6 +130,10 @@ pub async fn load_demo(p: &Platform, cfg: DemoConfig, progress: impl Fn(DemoProg
         products: summary_counts.1,
         customers: summary_counts.2,
         days: cfg.days,
+        deliver_on: supply_counts.0,
+        transfer_orders: supply_counts.1,
+        vehicles: supply_counts.2,
+        contracts: supply_counts.3,
         applied,
         seconds: started.elapsed().as_secs_f64(),
     })

@@ -545,6 +545,13 @@ async fn run_demo(platform: &Platform, demo: retail_demo::DemoConfig) -> Result<
         "demo world loaded in {:.1} s: {} locations, {} products, {} customers, {} documents, {} ledger rows, {} events",
         summary.seconds, summary.locations, summary.products, summary.customers, a.inserted, a.ledger_rows, a.events
     );
+    if let Some(day) = summary.deliver_on {
+        eprintln!(
+            "supply chain: {} transfer orders due {day} and that day's home deliveries wait to be planned \
+             (/console/delivery); {} vehicles, {} supplier contracts",
+            summary.transfer_orders, summary.vehicles, summary.contracts
+        );
+    }
     let pb = bar(DEMO_FORECAST_WEEKS as u64 + 1, "{spinner} [{elapsed_precise}] {bar:40} forecast run {pos}/{len}");
     let runs = retail_app::planning::backfill(platform, DEMO_FORECAST_WEEKS, "demo", || pb.inc(1)).await?;
     pb.finish_and_clear();
@@ -586,6 +593,9 @@ async fn run_demo(platform: &Platform, demo: retail_demo::DemoConfig) -> Result<
     let password = generate_password();
     put_user(platform, "marketer", Role::Marketer, &password).await?;
     eprintln!("marketer login: marketer / {password}");
+    let password = generate_password();
+    put_user(platform, "planner", Role::Planner, &password).await?;
+    eprintln!("planner login: planner / {password}  (delivery planning, supplier scorecards, costs)");
     Ok(())
 }
 

@@ -524,3 +524,58 @@ async fn marketing_refuses_bad_campaigns_with_clear_problems() {
     let page = api.get("/unsubscribe/no-such-token").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn routing_problems_are_solved_or_refused_with_clear_problems() {
+    let api = Api::new("routing-api").await;
+    let problem = |vehicles: Value, km: Value| {
+        json!({
+            "depots": [{"id": "D", "lat": 31.2, "lon": 121.4}],
+            "vehicles": vehicles,
+            "stops": [{"id": "A", "lat": 31.21, "lon": 121.41, "demand_kg": 10.0, "cases": 2},
+                      {"id": "B", "lat": 31.22, "lon": 121.39, "demand_kg": 900.0}],
+            "matrix": {"km": km, "minutes": [0, 5, 5, 5, 0, 9, 5, 9, 0]},
+            "time_limit_s": 0.5
+        })
+    };
+    let van = json!([{"id": "K", "depot_id": "D", "capacity_kg": 100.0, "cost_per_km_minor": 100,
+                      "shift_start": "2026-12-01T00:00:00Z", "shift_end": "2026-12-01T10:00:00Z"}]);
+    let solved = api.post("/api/v1/routing/problems", problem(van.clone(), json!([0, 1, 1, 1, 0, 2, 1, 2, 0]))).await;
+    assert_eq!(solved.status, StatusCode::CREATED, "{}", solved.text);
+    let body = solved.json();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["plan"]["totals"]["stops"], 1);
+    assert_eq!(body["plan"]["unassigned"][0]["stop_id"], "B");
+    assert_eq!(body["plan"]["unassigned"][0]["reason"], "capacity_exceeded", "too heavy is named, not fatal");
+    let id = body["plan_id"].as_str().unwrap().to_string();
+    let manifest = api.get(&format!("/api/v1/delivery/plans/{id}/manifest")).await;
+    assert_eq!(manifest.status, StatusCode::OK);
+    assert!(manifest.text.starts_with("vehicle,trip,sequence,stop"), "{}", manifest.text);
+    assert_eq!(manifest.text.lines().count(), 2);
+
+    let negative =
+        api.post("/api/v1/routing/problems", problem(van.clone(), json!([0, 1, 1, 1, 0, -2, 1, 2, 0]))).await;
+    let p = negative.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert!(p.to_string().contains("matrix.km"), "{p}");
+    let holes = api.post("/api/v1/routing/problems", problem(van.clone(), json!([0, 1, 1, 1, 0, null, 1, 2, 0]))).await;
+    holes.problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    let short = api.post("/api/v1/routing/problems", problem(van, json!([0, 1, 1]))).await;
+    assert!(short.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").to_string().contains("matrix.km"));
+    let nobody = api.post("/api/v1/routing/problems", problem(json!([]), json!([0, 1, 1, 1, 0, 2, 1, 2, 0]))).await;
+    let p = nobody.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert!(p.to_string().contains("no vehicles"), "{p}");
+    // A 50 MB problem is refused before it is read, with the limit named.
+    let huge = format!("{{\"stops\": [{}]}}", "0,".repeat(25 * 1024 * 1024));
+    api.raw("POST", "/api/v1/routing/problems", huge, &[])
+        .await
+        .problem(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    api.post("/api/v1/delivery/plans", json!({"scope": "store", "depot_id": "NOWHERE", "date": "2026-12-01"}))
+        .await
+        .problem(StatusCode::NOT_FOUND, "not_found");
+    api.post("/api/v1/delivery/plans", json!({"scope": "drone", "depot_id": "D", "date": "2026-12-01"}))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
+    api.get("/api/v1/delivery/plans/dp-none").await.problem(StatusCode::NOT_FOUND, "not_found");
+    api.get("/api/v1/supply/scorecards?weeks=0").await.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    api.get("/api/v1/supply/costs/inventory").await.problem(StatusCode::BAD_REQUEST, "invalid_query");
+}

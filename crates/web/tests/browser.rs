@@ -448,6 +448,9 @@ async fn browse_every_page(b: &Browser) {
         "nav.segments",
         "nav.clusters",
         "nav.campaigns",
+        "nav.delivery",
+        "nav.scorecards",
+        "nav.costs",
         "nav.users",
         "nav.keys",
         "nav.audit",
@@ -748,6 +751,54 @@ async fn plan_and_order(b: &Browser) {
     let ordered = check_page(b, "ordered suggestions", 0, true).await;
     b.ensure(ordered.rows == 2, format!("the two suggestions were ordered: {} rows", ordered.rows)).await;
     b.screenshot("replenishment").await;
+    b.assert_clean_log(&[]).await;
+}
+
+/// A planner's round: tomorrow's store deliveries planned from the form's defaults (the
+/// distribution centre, tomorrow), the plan's routes drawn on the map with each vehicle's manifest
+/// and its CSV, then the supplier scorecards, one supplier's weekly trend and the cost dashboards.
+async fn delivery_round_trip(b: &Browser) {
+    b.click_to("a.nav-item[data-nav=\"nav.delivery\"]", "/console/delivery").await;
+    check_page(b, "/console/delivery", 0, false).await;
+    b.js("document.getElementById('content')?.setAttribute('data-stale', '1')", json!([])).await;
+    b.click("form[action=\"/console/delivery/plans\"] button[type=submit]").await;
+    b.wait_for(
+        "the new delivery plan",
+        "const main = document.getElementById('content');
+         return location.pathname.startsWith('/console/delivery/plans/') && main && !main.hasAttribute('data-stale')
+             && !document.querySelector('.htmx-request, .htmx-settling');",
+        json!([]),
+    )
+    .await;
+    let plan = check_page(b, "the delivery plan", 1, true).await;
+    let paths = b
+        .js(
+            "const map = [...document.querySelectorAll('div.chart[data-chart]')]
+               .map(c => JSON.parse(c.dataset.chart)).find(s => s.kind === 'map');
+             return map ? map.paths.map(p => [p.line, p.points.length]) : null;",
+            json!([]),
+        )
+        .await;
+    let routes =
+        paths.as_array().map_or(0, |p| p.iter().filter(|x| x[0] == json!(true) && x[1].as_u64() > Some(1)).count());
+    b.ensure(routes >= 1, format!("the map draws the routes through their stops: {paths}")).await;
+    let manifest = href_of(b, "main a[href$=\"/manifest\"]").await;
+    b.ensure(manifest.starts_with("/api/v1/delivery/plans/"), format!("the manifest links to {manifest}")).await;
+    eprintln!("delivery plan: {:?}, {} charts, {} rows, {routes} routes", plan.heading, plan.charts, plan.rows);
+    b.screenshot("delivery-plan").await;
+
+    b.click_to("a.nav-item[data-nav=\"nav.scorecards\"]", "/console/scorecards").await;
+    let cards = check_page(b, "/console/scorecards", 1, true).await;
+    b.ensure(cards.rows >= 2, format!("suppliers are scored: {} rows", cards.rows)).await;
+    b.screenshot("scorecards").await;
+    let supplier = href_of(b, "main table tbody tr td a[href^=\"/console/suppliers/\"]").await;
+    b.click_to("main table tbody tr td a[href^=\"/console/suppliers/\"]", &supplier).await;
+    check_page(b, &supplier, 1, true).await;
+
+    b.click_to("a.nav-item[data-nav=\"nav.costs\"]", "/console/costs").await;
+    let costs = check_page(b, "/console/costs", 1, true).await;
+    eprintln!("/console/costs: {:?}, {} charts, {} rows", costs.heading, costs.charts, costs.rows);
+    b.screenshot("costs").await;
     b.assert_clean_log(&[]).await;
 }
 
@@ -1200,6 +1251,7 @@ async fn the_console_works_in_a_real_browser() {
     ab_test_round_trip(&b).await;
     recommendations_explained(&b).await;
     plan_and_order(&b).await;
+    Box::pin(delivery_round_trip(&b)).await;
     Box::pin(campaign_round_trip(&b)).await;
     api_key_round_trip(&b, site).await;
     agent_is_refused(&b, site).await;
