@@ -8,6 +8,7 @@ mod eval_uplift;
 mod experiment;
 mod plan;
 mod strategy;
+mod supply;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -143,6 +144,20 @@ enum Command {
         service: ServiceArgs,
         #[command(subcommand)]
         command: plan::ReplenishCommand,
+    },
+    /// Delivery plans: plan a depot's day from the stored orders, solve a problem file, show a plan or its manifest.
+    Delivery {
+        #[command(flatten)]
+        service: ServiceArgs,
+        #[command(subcommand)]
+        command: supply::DeliveryCommand,
+    },
+    /// Supplier scorecards: OTIF, fill rate, quality, price index, lead time, score and band.
+    Supplier {
+        #[command(flatten)]
+        service: ServiceArgs,
+        #[command(subcommand)]
+        command: supply::SupplierCommand,
     },
     /// Play the demo world's customers against the recommendations (each clicks and buys by their own
     /// taste) and log impressions, clicks, carts and purchases, so live CTR and conversion per strategy
@@ -432,6 +447,14 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Replenish { service, command } => {
             let platform = open(load_config(cfg, &service, None)?).await?;
             plan::replenish(&platform, command).await
+        }
+        Command::Delivery { service, command } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            supply::delivery(&platform, command).await
+        }
+        Command::Supplier { service, command } => {
+            let platform = open(load_config(cfg, &service, None)?).await?;
+            supply::supplier(&platform, command).await
         }
         Command::Simulate { service, experiment: key, strategy, traffic } => {
             let platform = open(load_config(cfg, &service, None)?).await?;

@@ -539,6 +539,26 @@ fn routing_is_evaluated_on_vrplib_files_and_bad_paths_are_named() {
 }
 
 #[test]
+fn routing_generates_a_checked_scale_instance_and_reports_its_time() {
+    let out = Command::new(env!("CARGO_BIN_EXE_retail"))
+        .args(["eval", "routing", "--random", "300", "--time-limit", "0.5", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!((report["instances"].as_u64(), report["feasible"].as_u64()), (Some(1), Some(1)), "{report}");
+    let result = &report["results"][0];
+    assert_eq!(result["stops"].as_u64(), Some(300), "{result}");
+    assert!(
+        result["routes"].as_u64().unwrap() >= 11,
+        "300 stops of 5.5 units on average need 11 vans of 150: {result}"
+    );
+    assert!(result["seconds"].as_f64().unwrap() < 5.0 && report["elapsed_s"].as_f64().is_some(), "{report}");
+    assert!(text(&out).contains("random-300"), "the per-instance line is printed without a terminal too");
+}
+
+#[test]
 fn uplift_is_evaluated_on_a_hillstrom_file_and_bad_options_are_named() {
     let dir = TempDir::new("cli-uplift");
     let file = dir.0.join("hillstrom.csv");
@@ -578,4 +598,40 @@ fn uplift_is_evaluated_on_a_hillstrom_file_and_bad_options_are_named() {
     assert!(!bad.status.success() && text(&bad).contains("--outcome"), "{}", text(&bad));
     let bad = run(&["--model", "crystal_ball"]);
     assert!(!bad.status.success() && text(&bad).contains("--model"), "{}", text(&bad));
+}
+
+#[test]
+fn deliveries_are_planned_and_suppliers_scored_from_the_command_line() {
+    let dir = TempDir::new("cli-delivery");
+    let out = retail(&dir.0, SMALL_DEMO);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    let due = log
+        .split("transfer orders due ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the demo says when its transfers are due: {log}"))
+        .to_string();
+    let plan = retail(&dir.0, &["delivery", "plan", "--depot", "DC01", "--date", &due, "--time-limit", "1"]);
+    let shown = text(&plan);
+    assert!(plan.status.success(), "{shown}");
+    assert!(shown.contains("· store · ready") && shown.contains("routes, 2 stops"), "{shown}");
+    let id = shown.split_whitespace().nth(1).unwrap().to_string();
+    let csv = retail(&dir.0, &["delivery", "show", &id, "--csv"]);
+    let manifest = String::from_utf8_lossy(&csv.stdout).to_string();
+    assert!(manifest.starts_with("vehicle,trip,sequence,stop") && manifest.lines().count() == 3, "{manifest}");
+
+    let cards = retail(&dir.0, &["supplier", "scorecards", "--weeks", "2"]);
+    assert!(cards.status.success() && text(&cards).contains("OTIF"), "{}", text(&cards));
+
+    let none = retail(&dir.0, &["delivery", "plan", "--depot", "NOWHERE", "--date", &due]);
+    assert!(!none.status.success() && text(&none).contains("NOWHERE"), "{}", text(&none));
+    let file = dir.0.join("problem.json");
+    std::fs::write(&file, r#"{"depots": [], "vehicles": [], "stops": []}"#).unwrap();
+    let empty = retail(&dir.0, &["delivery", "solve", file.to_str().unwrap()]);
+    let said = text(&empty);
+    assert!(!empty.status.success() && said.contains("no vehicles") && said.contains("at least one depot"), "{said}");
+    std::fs::write(&file, "{\"depots\": [").unwrap();
+    let broken = retail(&dir.0, &["delivery", "solve", file.to_str().unwrap()]);
+    assert!(!broken.status.success() && text(&broken).contains("is not a planning problem"), "{}", text(&broken));
 }
