@@ -445,7 +445,9 @@ impl DeliveryProblem {
                     id: format!("{}#{}", v.id, t + 1),
                     count: 1,
                     capacity: (v.capacity_kg * LOAD_PER_KG).floor() as i64,
-                    fixed_cost: if t == 0 { v.fixed_cost_minor * COST_SCALE } else { 0 },
+                    // The engine prices trips apart; a day's fixed cost shared over the trips is exact
+                    // for a vehicle that drives all of them (the plan charges it once either way).
+                    fixed_cost: v.fixed_cost_minor * COST_SCALE / i64::from(v.trips),
                     cost_per_distance: v.cost_per_km_minor,
                     cost_per_time: ((v.cost_per_hour_minor * COST_SCALE) as f64 / 3600.0).round() as i64,
                     start_depot: depot,

@@ -832,7 +832,7 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("sc.plans", "Plans", "方案列表"),
     ("sc.price_index", "Price index", "价格指数"),
-    ("sc.price_variance", "Price variance against contracts (last 90 days)", "相对合同价的价差（近90天）"),
+    ("sc.price_variance", "Price variance against contracts (last 365 days)", "相对合同价的价差（近365天）"),
     ("sc.product", "Product", "商品"),
     ("sc.purchase", "Purchase (¥)", "采购额（元）"),
     ("sc.quality", "Quality", "质量合格率"),

@@ -545,7 +545,7 @@ pub async fn costs_page(State(s): State<AppState>, v: Viewer, Query(q): Query<Co
         .or_else(|| stores.iter().find(|l| l.kind == LocationKind::Store).map(|l| l.external_id.clone()));
     let transport = costs::transport(&s.platform, 30);
     let landed = costs::landed(&s.platform, 90);
-    let variance = costs::price_variance_report(&s.platform, 90);
+    let variance = costs::price_variance_report(&s.platform, 365);
     let (transport, landed, variance) = match tokio::try_join!(transport, landed, variance) {
         Ok(all) => all,
         Err(e) => return failed(&v, e),
