@@ -340,7 +340,7 @@ pub async fn landed(p: &Platform, days: u32) -> ServiceResult<LandedReport> {
             0.0
         };
     }
-    products.sort_by(|a, b| b.landed_minor.cmp(&a.landed_minor));
+    products.sort_by_key(|p| std::cmp::Reverse(p.landed_minor));
     Ok(LandedReport { from: range.from, to: range.to, receipts: receipts.len(), refused, products })
 }
 

@@ -340,7 +340,6 @@ impl DeliveryProblem {
             "travel.road_factor",
             "must be at least 1",
         );
-        let mut v = v;
         if v.is_empty() {
             if let Some(m) = &self.matrix {
                 let size = self.depots.len() + self.stops.len();
