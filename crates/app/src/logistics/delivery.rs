@@ -167,13 +167,29 @@ fn weight_warning(unweighed: &[String]) -> Option<String> {
     })
 }
 
-/// The depot's active vehicles with their shifts on `date`.
-async fn fleet(p: &Platform, depot: &Location, date: NaiveDate) -> ServiceResult<Vec<ProblemVehicle>> {
+/// A problem of `stops` served from `depot` by its active vehicles with their shifts on `date`,
+/// costed in the fleet's currency.
+async fn depot_problem(
+    p: &Platform,
+    name: String,
+    depot: &Location,
+    date: NaiveDate,
+    stops: Vec<ProblemStop>,
+    warnings: Vec<String>,
+) -> ServiceResult<DeliveryProblem> {
     let vehicles: Vec<Vehicle> = all_docs_where(p, EntityKind::Vehicle, &[("depot_id", &depot.external_id)]).await?;
+    let vehicles: Vec<Vehicle> = vehicles.into_iter().filter(|v| v.active).collect();
+    let currency = vehicles.first().map_or_else(retail_domain::Currency::cny, |v| v.currency.clone());
+    if let Some(other) = vehicles.iter().find(|v| v.currency != currency) {
+        let message = format!(
+            "{} costs in {} but the fleet in {}: one plan is costed in one currency",
+            other.external_id, other.currency.0, currency.0
+        );
+        return Err(invalid("vehicles", message));
+    }
     let tz = timezone(depot);
-    Ok(vehicles
+    let vehicles = vehicles
         .into_iter()
-        .filter(|v| v.active)
         .map(|v| ProblemVehicle {
             id: v.external_id,
             depot_id: depot.external_id.clone(),
@@ -186,11 +202,18 @@ async fn fleet(p: &Platform, depot: &Location, date: NaiveDate) -> ServiceResult
             trips: v.max_trips,
             max_km: None,
         })
-        .collect())
-}
-
-fn depot_of(l: &Location) -> ProblemDepot {
-    ProblemDepot { id: l.external_id.clone(), lat: l.lat, lon: l.lon }
+        .collect();
+    Ok(DeliveryProblem {
+        name,
+        currency,
+        depots: vec![ProblemDepot { id: depot.external_id.clone(), lat: depot.lat, lon: depot.lon }],
+        vehicles,
+        stops,
+        travel: Default::default(),
+        matrix: None,
+        time_limit_s: None,
+        warnings,
+    })
 }
 
 /// Minutes to unload: a quarter of an hour at the door plus a minute per 100 kg.
@@ -255,17 +278,7 @@ pub async fn store_problem(p: &Platform, depot_id: &str, date: NaiveDate) -> Ser
         });
     }
     warnings.extend(weight_warning(&unweighed));
-    Ok(DeliveryProblem {
-        name: format!("{depot_id} → stores {date}"),
-        currency: retail_domain::Currency::cny(),
-        depots: vec![depot_of(&depot)],
-        vehicles: fleet(p, &depot, date).await?,
-        stops,
-        travel: Default::default(),
-        matrix: None,
-        time_limit_s: None,
-        warnings,
-    })
+    depot_problem(p, format!("{depot_id} → stores {date}"), &depot, date, stops, warnings).await
 }
 
 /// Open online orders served from `depot` whose delivery slot starts on `date` (local), one stop each.
@@ -307,17 +320,8 @@ pub async fn home_problem(p: &Platform, depot_id: &str, date: NaiveDate) -> Serv
             })
         })
         .collect();
-    Ok(DeliveryProblem {
-        name: format!("{depot_id} → home deliveries {date}"),
-        currency: retail_domain::Currency::cny(),
-        depots: vec![depot_of(&depot)],
-        vehicles: fleet(p, &depot, date).await?,
-        stops,
-        travel: Default::default(),
-        matrix: None,
-        time_limit_s: None,
-        warnings: weight_warning(&unweighed).into_iter().collect(),
-    })
+    let warnings = weight_warning(&unweighed).into_iter().collect();
+    depot_problem(p, format!("{depot_id} → home deliveries {date}"), &depot, date, stops, warnings).await
 }
 
 async fn build(p: &Platform, request: &PlanRequest) -> ServiceResult<DeliveryProblem> {
