@@ -8,7 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use retail_app::{reports, service};
 use retail_domain::{
-    Category, Customer, EntityKind, Location, Order, OrderChannel, OrderStatus, Product, PurchaseOrder, Supplier,
+    Category, Contract, Customer, EntityKind, Location, Order, OrderChannel, OrderStatus, Product, PurchaseOrder,
+    Supplier,
 };
 use retail_store::{DocQuery, StockAlertKind, StockQuery, Stored};
 use serde::Deserialize;
@@ -832,6 +833,35 @@ async fn supplier_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Respons
             Cell::text(date(po.created_at)),
         ]);
     }
+    let contracts =
+        service::list(&s.platform, EntityKind::Contract, &by_supplier(200)).await.map_err(|e| failed(v, e))?;
+    let mut ctable = Table::new(
+        v.labels(&[
+            "sc.product",
+            "product.cost",
+            "sc.min_order",
+            "sc.pack",
+            "supplier.lead_time",
+            "sc.delivery_days",
+            "sc.valid",
+        ]),
+        v.t("common.none"),
+    )
+    .numeric(&[1, 2, 3, 4]);
+    for d in contracts.items {
+        let c: Contract = decode(v, d.doc)?;
+        let days: Vec<String> = c.delivery_days.iter().map(|d| format!("{d:?}")).collect();
+        let valid = format!("{} – {}", c.valid_from, c.valid_to.map_or_else(String::new, |d| d.to_string()));
+        ctable.rows.push(vec![
+            Cell::link(&c.product_id, format!("/console/products/{}", c.product_id)),
+            Cell::Number(yuan(c.unit_cost_minor)),
+            Cell::Number(c.min_order_units.to_string()),
+            Cell::Number(c.pack_size.to_string()),
+            Cell::Number(format!("{:.1}", c.lead_time_days)),
+            Cell::text(days.join(" ")),
+            Cell::text(valid),
+        ]);
+    }
     let scorecard = super::supply::supplier_cards(s, v, id).await.map_err(|e| failed(v, e))?;
     let mut page = v
         .page(format!("{} · {}", v.lang.pick(&sup.name), sup.external_id))
@@ -840,5 +870,8 @@ async fn supplier_page(s: &AppState, v: &Viewer, id: &str) -> PageResult<Respons
     for card in scorecard {
         page = page.card(card);
     }
-    Ok(page.card(Card::new(v.t("supplier.purchase_orders"), Width::Full).block(Block::Table(otable))).into_response())
+    Ok(page
+        .card(Card::new(v.t("sc.contracts"), Width::Full).block(Block::Table(ctable)))
+        .card(Card::new(v.t("supplier.purchase_orders"), Width::Full).block(Block::Table(otable)))
+        .into_response())
 }
