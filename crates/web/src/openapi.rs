@@ -8,6 +8,10 @@ use retail_app::assistant::{
 };
 use retail_app::experiments::{Change, ExperimentView, NewExperiment, Results, Served};
 use retail_app::import::ImportReport;
+use retail_app::logistics::costs::{InventoryReport, LandedReport, TransportReport, VarianceReport};
+use retail_app::logistics::delivery::{PlanRequest, PlanView};
+use retail_app::logistics::problem::DeliveryProblem;
+use retail_app::logistics::suppliers::{Scorecards, SupplierTrend};
 use retail_app::marketing::delivery::DeliveryReport;
 use retail_app::marketing::uplift::UpliftTraining;
 use retail_app::marketing::{
@@ -562,6 +566,7 @@ pub fn document() -> OpenApi {
     paths = paths.path("/api/v1/assistant/examples", PathItem::new(HttpMethod::Post, examples));
 
     paths = marketing_paths(paths);
+    paths = supply_paths(paths);
 
     let key = || param("key", ParameterIn::Path, "The experiment's key", true);
     let list_experiments = op("experiments", "list_experiments", "Every experiment, newest first").response(
@@ -606,77 +611,88 @@ pub fn document() -> OpenApi {
     paths = paths.path("/api/v1/experiments/{key}/assign", PathItem::new(HttpMethod::Post, assign));
 
     let components = ComponentsBuilder::new()
-        .schema_from::<Location>()
-        .schema_from::<Category>()
-        .schema_from::<Product>()
-        .schema_from::<Customer>()
-        .schema_from::<Supplier>()
-        .schema_from::<Order>()
-        .schema_from::<PurchaseOrder>()
-        .schema_from::<GoodsReceipt>()
-        .schema_from::<KbArticle>()
-        .schema_from::<Contract>()
-        .schema_from::<TransferOrder>()
-        .schema_from::<Vehicle>()
-        .schema_from::<BehaviourEvent>()
-        .schema_from::<Movement>()
-        .schema_from::<StockLevel>()
-        .schema_from::<StoredEvent>()
-        .schema_from::<StoredLedgerRow>()
-        .schema_from::<Applied>()
-        .schema_from::<ImportReport>()
-        .schema_from::<StatusChange>()
-        .schema_from::<Problem>()
-        .schema_from::<Recommendations>()
-        .schema_from::<Scored>()
-        .schema_from::<ModelVersion>()
-        .schema_from::<StrategyMetrics>()
-        .schema_from::<StrategyView>()
-        .schema_from::<StrategyEdit>()
-        .schema_from::<ExperimentView>()
-        .schema_from::<NewExperiment>()
-        .schema_from::<Change>()
-        .schema_from::<Results>()
-        .schema_from::<Served>()
-        .schema_from::<AssignRequest>()
-        .schema_from::<ForecastView>()
-        .schema_from::<RunSummary>()
-        .schema_from::<RunRequest>()
-        .schema_from::<Backtest>()
-        .schema_from::<SuggestionPage>()
-        .schema_from::<DecisionRequest>()
-        .schema_from::<Decided>()
-        .schema_from::<Ordered>()
-        .schema_from::<OrderRequest>()
-        .schema_from::<InventoryAnalysis>()
-        .schema_from::<ChatRequest>()
-        .schema_from::<ChatReply>()
-        .schema_from::<ChatMessage>()
-        .schema_from::<Transcript>()
-        .schema_from::<RatingRequest>()
-        .schema_from::<Conversation>()
-        .schema_from::<AgentAction>()
-        .schema_from::<ReturnRequest>()
-        .schema_from::<ReturnDecisionRequest>()
-        .schema_from::<AssistantReport>()
-        .schema_from::<Understanding>()
-        .schema_from::<ExamplesRequest>()
-        .schema_from::<SegmentInput>()
-        .schema_from::<Segment>()
-        .schema_from::<SegmentDetail>()
-        .schema_from::<SegmentPreview>()
-        .schema_from::<PreviewRequest>()
-        .schema_from::<RfmCount>()
-        .schema_from::<Clusters>()
-        .schema_from::<CampaignSpec>()
-        .schema_from::<Campaign>()
-        .schema_from::<MessagePreview>()
-        .schema_from::<LaunchReport>()
-        .schema_from::<CampaignEffect>()
-        .schema_from::<DeliveryReport>()
-        .schema_from::<TrainRequest>()
-        .schema_from::<UpliftTraining>()
-        .schema_from::<OptOutRequest>()
+        .schema_with_nested::<Location>()
+        .schema_with_nested::<Category>()
+        .schema_with_nested::<Product>()
+        .schema_with_nested::<Customer>()
+        .schema_with_nested::<Supplier>()
+        .schema_with_nested::<Order>()
+        .schema_with_nested::<PurchaseOrder>()
+        .schema_with_nested::<GoodsReceipt>()
+        .schema_with_nested::<KbArticle>()
+        .schema_with_nested::<Contract>()
+        .schema_with_nested::<TransferOrder>()
+        .schema_with_nested::<Vehicle>()
+        .schema_with_nested::<BehaviourEvent>()
+        .schema_with_nested::<Movement>()
+        .schema_with_nested::<StockLevel>()
+        .schema_with_nested::<StoredEvent>()
+        .schema_with_nested::<StoredLedgerRow>()
+        .schema_with_nested::<Applied>()
+        .schema_with_nested::<ImportReport>()
+        .schema_with_nested::<StatusChange>()
+        .schema_with_nested::<Problem>()
+        .schema_with_nested::<Recommendations>()
+        .schema_with_nested::<Scored>()
+        .schema_with_nested::<ModelVersion>()
+        .schema_with_nested::<StrategyMetrics>()
+        .schema_with_nested::<StrategyView>()
+        .schema_with_nested::<StrategyEdit>()
+        .schema_with_nested::<ExperimentView>()
+        .schema_with_nested::<NewExperiment>()
+        .schema_with_nested::<Change>()
+        .schema_with_nested::<Results>()
+        .schema_with_nested::<Served>()
+        .schema_with_nested::<AssignRequest>()
+        .schema_with_nested::<ForecastView>()
+        .schema_with_nested::<RunSummary>()
+        .schema_with_nested::<RunRequest>()
+        .schema_with_nested::<Backtest>()
+        .schema_with_nested::<SuggestionPage>()
+        .schema_with_nested::<DecisionRequest>()
+        .schema_with_nested::<Decided>()
+        .schema_with_nested::<Ordered>()
+        .schema_with_nested::<OrderRequest>()
+        .schema_with_nested::<InventoryAnalysis>()
+        .schema_with_nested::<ChatRequest>()
+        .schema_with_nested::<ChatReply>()
+        .schema_with_nested::<ChatMessage>()
+        .schema_with_nested::<Transcript>()
+        .schema_with_nested::<RatingRequest>()
+        .schema_with_nested::<Conversation>()
+        .schema_with_nested::<AgentAction>()
+        .schema_with_nested::<ReturnRequest>()
+        .schema_with_nested::<ReturnDecisionRequest>()
+        .schema_with_nested::<AssistantReport>()
+        .schema_with_nested::<Understanding>()
+        .schema_with_nested::<ExamplesRequest>()
+        .schema_with_nested::<SegmentInput>()
+        .schema_with_nested::<Segment>()
+        .schema_with_nested::<SegmentDetail>()
+        .schema_with_nested::<SegmentPreview>()
+        .schema_with_nested::<PreviewRequest>()
+        .schema_with_nested::<RfmCount>()
+        .schema_with_nested::<Clusters>()
+        .schema_with_nested::<CampaignSpec>()
+        .schema_with_nested::<Campaign>()
+        .schema_with_nested::<MessagePreview>()
+        .schema_with_nested::<LaunchReport>()
+        .schema_with_nested::<CampaignEffect>()
+        .schema_with_nested::<DeliveryReport>()
+        .schema_with_nested::<TrainRequest>()
+        .schema_with_nested::<UpliftTraining>()
+        .schema_with_nested::<OptOutRequest>()
+        .schema_with_nested::<retail_marketing::rules::Field>()
+        .schema_with_nested::<retail_marketing::rules::Op>()
+        .schema_with_nested::<PlanRequest>()
+        .schema_with_nested::<PlanView>()
+        .schema_with_nested::<DeliveryProblem>()
+        .schema_with_nested::<Scorecards>()
+        .schema_with_nested::<SupplierTrend>()
+        .schema_with_nested::<TransportReport>()
+        .schema_with_nested::<InventoryReport>()
+        .schema_with_nested::<LandedReport>()
+        .schema_with_nested::<VarianceReport>()
         .security_scheme(
             "apiKey",
             SecurityScheme::Http(
@@ -709,6 +725,111 @@ pub fn document() -> OpenApi {
 }
 
 /// Segments, campaigns, deliveries, uplift models and opt-outs.
+/// Registers a schema with every schema it refers to, so no `$ref` in the document dangles.
+trait WithNested {
+    fn schema_with_nested<T: ToSchema>(self) -> Self;
+}
+
+impl WithNested for ComponentsBuilder {
+    fn schema_with_nested<T: ToSchema>(self) -> Self {
+        let mut nested = Vec::new();
+        T::schemas(&mut nested);
+        self.schema_from::<T>().schemas_from_iter(nested)
+    }
+}
+
+fn supply_paths(mut paths: PathsBuilder) -> PathsBuilder {
+    let plan_id = || param("id", ParameterIn::Path, "The plan's id", true);
+    let days = |default: &str| param("days", ParameterIn::Query, &format!("Window in days (default {default})"), false);
+    let planned = |o: OperationBuilder| {
+        o.response("201", ok("Solved while waiting (at most 150 stops)", schema_ref::<PlanView>()))
+            .response("202", ok("Queued for the background solver; read it again later", schema_ref::<PlanView>()))
+    };
+    let plan_day = planned(
+        op("supply", "plan_day", "Plan a depot's deliveries for a day from the stored orders")
+            .request_body(Some(body(schema_ref::<PlanRequest>(), "application/json"))),
+    )
+    .response("404", problem("Unknown depot"))
+    .response("422", problem("Nothing to deliver that day, or no vehicles at the depot"));
+    let list = op("supply", "list_plans", "Delivery plans, newest first, without their routes")
+        .parameter(param("scope", ParameterIn::Query, "store, home or api", false))
+        .parameter(param("depot_id", ParameterIn::Query, "The depot", false))
+        .parameter(param("date", ParameterIn::Query, "The delivery day, YYYY-MM-DD", false))
+        .parameter(param(
+            "status",
+            ParameterIn::Query,
+            "Comma-separated: queued, solving, ready, failed, superseded",
+            false,
+        ))
+        .response(
+            "200",
+            ok("Plans", ObjectBuilder::new().property("items", array_of(schema_ref::<PlanView>())).into()),
+        );
+    let mut item = PathItem::new(HttpMethod::Get, list);
+    item.post = Some(plan_day.build());
+    paths = paths.path("/api/v1/delivery/plans", item);
+    let get = op(
+        "supply",
+        "get_plan",
+        "A plan with its routes, ETAs, loads, costs and left-out stops; stale when its orders changed",
+    )
+    .parameter(plan_id())
+    .response("200", ok("The plan", schema_ref::<PlanView>()))
+    .response("404", problem("Unknown plan"));
+    paths = paths.path("/api/v1/delivery/plans/{id}", PathItem::new(HttpMethod::Get, get));
+    let replan = planned(
+        op("supply", "replan", "Plan the same depot and day again from the orders as they are now")
+            .parameter(plan_id()),
+    )
+    .response("422", problem("An api plan: submit its problem again"));
+    paths = paths.path("/api/v1/delivery/plans/{id}/replan", PathItem::new(HttpMethod::Post, replan));
+    let manifest = op("supply", "plan_manifest", "Every vehicle's manifest as CSV, one row per stop in driving order")
+        .parameter(plan_id())
+        .response(
+            "200",
+            ResponseBuilder::new().description("CSV").content("text/csv", ContentBuilder::new().build()).build(),
+        )
+        .response("409", problem("The plan is not ready"));
+    paths = paths.path("/api/v1/delivery/plans/{id}/manifest", PathItem::new(HttpMethod::Get, manifest));
+    let submit = planned(
+        op("supply", "submit_problem", "Solve a whole planning problem: depots, vehicles, stops, optionally a road matrix")
+            .request_body(Some(body(schema_ref::<DeliveryProblem>(), "application/json"))),
+    )
+    .response("413", problem("Over the body limit"))
+    .response("422", problem("Every field that is wrong: no vehicles, duplicate ids, coordinates out of range, NaN or negative matrix entries"));
+    paths = paths.path("/api/v1/routing/problems", PathItem::new(HttpMethod::Post, submit));
+    let cards = op("supply", "scorecards", "Every supplier's scorecard, best first")
+        .parameter(param("weeks", ParameterIn::Query, "1 to 104 (default 13)", false))
+        .response("200", ok("Scorecards", schema_ref::<Scorecards>()));
+    paths = paths.path("/api/v1/supply/scorecards", PathItem::new(HttpMethod::Get, cards));
+    let trend = op("supply", "supplier_trend", "One supplier's scorecard week by week")
+        .parameter(param("id", ParameterIn::Path, "The supplier", true))
+        .parameter(param("weeks", ParameterIn::Query, "1 to 104 (default 13)", false))
+        .response("200", ok("The trend", schema_ref::<SupplierTrend>()))
+        .response("404", problem("Unknown supplier"));
+    paths = paths.path("/api/v1/supply/scorecards/{id}", PathItem::new(HttpMethod::Get, trend));
+    let transport = op("supply", "transport_costs", "Transport cost of the ready plans by day and destination")
+        .parameter(days("30"))
+        .response("200", ok("Transport cost", schema_ref::<TransportReport>()));
+    paths = paths.path("/api/v1/supply/costs/transport", PathItem::new(HttpMethod::Get, transport));
+    let inventory =
+        op("supply", "inventory_costs", "Holding, ordering and stock-out cost of every product at a location")
+            .parameter(param("location_id", ParameterIn::Query, "The location", true))
+            .parameter(days("90"))
+            .response("200", ok("Inventory cost", schema_ref::<InventoryReport>()))
+            .response("404", problem("Unknown location"));
+    paths = paths.path("/api/v1/supply/costs/inventory", PathItem::new(HttpMethod::Get, inventory));
+    let landed =
+        op("supply", "landed_costs", "Landed cost per product from receipts with freight, duty and other charges")
+            .parameter(days("90"))
+            .response("200", ok("Landed cost", schema_ref::<LandedReport>()));
+    paths = paths.path("/api/v1/supply/costs/landed", PathItem::new(HttpMethod::Get, landed));
+    let variance = op("supply", "price_variance", "What each order line paid against the contract in force")
+        .parameter(days("90"))
+        .response("200", ok("Price variance", schema_ref::<VarianceReport>()));
+    paths.path("/api/v1/supply/costs/price-variance", PathItem::new(HttpMethod::Get, variance))
+}
+
 fn marketing_paths(mut paths: PathsBuilder) -> PathsBuilder {
     let segment_id = || param("id", ParameterIn::Path, "The segment's id", true);
     let campaign_id = || param("id", ParameterIn::Path, "The campaign's id", true);
