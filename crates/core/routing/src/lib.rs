@@ -5,8 +5,10 @@
 //!
 //! - [`Instance`]: depots, jobs (demand, service time, time window, optional with a skip
 //!   penalty), a heterogeneous fleet and integer distance and duration matrices.
-//! - [`solve`]: Hybrid Genetic Search (Vidal 2012, 2022) with Split, granular local search,
-//!   SWAP*, time-warp penalties and diverse subpopulations; returns the best feasible [`Solution`].
+//! - [`solve`]: granular local search (relocate, swap, 2-opt, 2-opt*, SWAP*) on a cost with
+//!   time-warp and load penalties, driven by an iterated local search with late acceptance (the
+//!   default) or by Hybrid Genetic Search (Vidal 2012, 2022: Split, diverse subpopulations; see
+//!   [`HgsConfig::iterated_from`]); returns the best feasible [`Solution`].
 //! - [`check::verify`]: an independent checker that recomputes every constraint and cost.
 
 pub mod check;

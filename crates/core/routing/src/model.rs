@@ -47,7 +47,9 @@ impl Matrix {
 
     /// Builds the matrix of `distance(a, b)` over every pair of the given points.
     pub fn from_points(points: &[Point], distance: impl Fn(&Point, &Point) -> i64) -> Result<Self, InstanceError> {
-        let values = points.iter().flat_map(|a| points.iter().map(|b| distance(a, b))).collect::<Vec<_>>();
+        // Sized up front: a growing vector would briefly hold twice the matrix at large sizes.
+        let mut values = Vec::with_capacity(points.len() * points.len());
+        values.extend(points.iter().flat_map(|a| points.iter().map(|b| distance(a, b))));
         Self::new(points.len(), values)
     }
 

@@ -5,7 +5,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use retail_routing::{
-    HgsConfig, InstanceError, Matrix, SolverParams, TimeWindow, UnassignedReason, VehicleType, solve, verify, vrplib,
+    HgsConfig, Instance, InstanceError, Matrix, SolverParams, TimeWindow, UnassignedReason, VehicleType, solve, verify,
+    vrplib,
 };
 
 fn seconds(limit: f64) -> SolverParams {
@@ -138,4 +139,59 @@ fn two_threads_are_deterministic_under_an_iteration_limit() {
     verify(&instance, &first).unwrap();
     assert_eq!(first.routes, second.routes);
     assert_eq!(first.iterations, 120);
+}
+
+/// `count` stops on a pseudo-random grid with windows of 200 over a 1,000-unit day and demands 1–9.
+fn windowed(count: usize, vans: usize) -> Instance {
+    let points: Vec<(f64, f64)> =
+        (0..count).map(|i| ((i * 7919 % 1009) as f64 / 5.0, (i * 104_729 % 997) as f64 / 5.0)).collect();
+    let demands: Vec<i64> = (0..count).map(|i| (i * 31 % 9) as i64 + 1).collect();
+    let shift = TimeWindow { start: 0, end: 1000 };
+    let mut instance = common::instance(
+        &points,
+        &demands,
+        vec![VehicleType { shift, ..VehicleType::with_capacity("van", vans, 60, 0) }],
+    );
+    for (index, job) in instance.jobs.iter_mut().enumerate() {
+        let start = (index * 379 % 6) as i64 * 100;
+        job.window = TimeWindow { start, end: start + 300 };
+        job.service = 5;
+    }
+    instance
+}
+
+#[test]
+fn the_genetic_strategy_is_still_available_and_deterministic() {
+    let instance = windowed(40, 20);
+    let params = SolverParams { hgs: HgsConfig { iterated_from: usize::MAX, ..short(40).hgs }, ..short(40) };
+    let first = solve(&instance, &params).unwrap();
+    let second = solve(&instance, &params).unwrap();
+    assert_eq!(verify(&instance, &first).unwrap().unassigned_required, 0);
+    assert_eq!(first.routes, second.routes);
+    assert_eq!(first.iterations, 40);
+}
+
+#[test]
+fn the_iterated_search_is_deterministic_and_improves_on_its_start() {
+    let instance = windowed(150, 60);
+    let params = |iterations| SolverParams { iteration_limit: Some(iterations), ..seconds(120.0) };
+    let first = solve(&instance, &params(400)).unwrap();
+    let second = solve(&instance, &params(400)).unwrap();
+    let start = solve(&instance, &params(0)).unwrap();
+    assert_eq!(verify(&instance, &first).unwrap().unassigned_required, 0);
+    assert_eq!(first.routes, second.routes);
+    assert_eq!(first.iterations, 400);
+    assert!(first.cost <= start.cost, "{} after 400 iterations, {} at the start", first.cost, start.cost);
+}
+
+#[test]
+fn a_large_search_cut_short_still_returns_a_feasible_plan_quickly() {
+    // Stopped before any improvement: the repair of the raw Split of a random tour must be
+    // near-linear (it used to take minutes at 5,000 stops).
+    let instance = windowed(1500, 400);
+    let started = Instant::now();
+    let stop = Arc::new(AtomicBool::new(true));
+    let solution = solve(&instance, &SolverParams { stop: Some(stop), ..seconds(60.0) }).unwrap();
+    assert_eq!(verify(&instance, &solution).unwrap().unassigned_required, 0);
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
 }

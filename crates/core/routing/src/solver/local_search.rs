@@ -2,11 +2,17 @@
 //! between each client and its correlated neighbours, SWAP* between routes whose polar sectors
 //! overlap, and dropping or inserting optional clients. Moves are priced in O(1) (O(segment) for
 //! intra-route moves under time windows) by concatenating cached route prefixes and suffixes.
+//!
+//! Two ways in: [`LocalSearch::run`] examines every client until no move helps (with SWAP*,
+//! whose best insertions per route are cached until the route changes); [`LocalSearch::perturb`]
+//! removes and reinserts a few neighbouring clients and then examines only a work list of the
+//! clients next to each change. Between iterated-search steps the routes stay loaded: an accepted
+//! candidate is kept as it is and a rejected one is undone route by route.
 
 use std::collections::BTreeSet;
 
-use rand::Rng;
 use rand::seq::SliceRandom;
+use rand::{Rng, RngExt};
 
 use super::individual::Individual;
 use super::problem::{Penalties, Problem, Segment};
@@ -62,6 +68,8 @@ struct Route {
     suffix: Vec<Segment>,
     /// `reverse_distance[p]`: distance of walking positions `p, p-1, ..., 1` backwards.
     reverse_distance: Vec<i64>,
+    /// Location of every position, depots included.
+    nodes: Vec<u32>,
     /// Penalised cost, 0 when empty.
     cost: f64,
     modified_at: u64,
@@ -103,6 +111,37 @@ pub(crate) struct LocalSearch<'p, 'a> {
     empty_routes: Vec<BTreeSet<usize>>,
     /// Polar angle of each client around each route's start depot, when coordinates exist.
     angles: Option<Vec<Vec<i32>>>,
+    /// SWAP* cache per route (allocated on first use): each client's three cheapest insertions
+    /// into that route, valid while the route's `modified_at` equals the entry's `version`.
+    insertions: Vec<Vec<CachedInsertion>>,
+    /// Scratch flags of the iterated local search (all false between calls).
+    marked: Vec<bool>,
+    /// Routes changed since the last load, so that a rejected candidate is undone cheaply.
+    dirty: Vec<usize>,
+    dirty_flag: Vec<bool>,
+}
+
+/// What the local search holds when [`LocalSearch::perturb`] is asked to start from a solution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// Unknown: load the solution in full.
+    Fresh,
+    /// Exactly that solution (its last output was accepted as it is).
+    Same,
+    /// That solution changed by the last call only (its last output was rejected).
+    Undo,
+}
+
+/// The three cheapest places (insert-after positions) of one client in one route.
+#[derive(Debug, Clone, Copy)]
+struct CachedInsertion {
+    version: u64,
+    cost: [f64; 3],
+    after: [u32; 3],
+}
+
+impl CachedInsertion {
+    const STALE: Self = Self { version: u64::MAX, cost: [f64::INFINITY; 3], after: [u32::MAX; 3] };
 }
 
 impl<'p, 'a> LocalSearch<'p, 'a> {
@@ -145,6 +184,10 @@ impl<'p, 'a> LocalSearch<'p, 'a> {
             tested_at: vec![0; client_count],
             empty_routes: vec![BTreeSet::new(); problem.instance.vehicle_types.len()],
             angles,
+            insertions: Vec::new(),
+            marked: Vec::new(),
+            dirty: Vec::new(),
+            dirty_flag: Vec::new(),
         }
     }
 
@@ -203,32 +246,311 @@ impl<'p, 'a> LocalSearch<'p, 'a> {
         self.export()
     }
 
+    /// One step of the iterated local search (the perturbation of PyVRP 0.14, in spirit):
+    /// removes `count` clients around a random one (that client, then its correlated
+    /// neighbours, breadth first), reinserts each at its cheapest place, and improves only
+    /// around the clients the changes touched.
+    pub fn perturb(
+        &mut self,
+        individual: &Individual,
+        penalties: Penalties,
+        count: usize,
+        rng: &mut impl Rng,
+        stop: &dyn Fn() -> bool,
+        start: Start,
+    ) -> Individual {
+        match start {
+            Start::Fresh => self.load(individual, penalties),
+            Start::Same | Start::Undo => self.reload(individual, penalties, start == Start::Undo),
+        }
+        let client_count = self.route_of.len();
+        if client_count == 0 {
+            return self.export();
+        }
+        let count = count.clamp(1, client_count);
+        let mut removed: Vec<u32> = Vec::with_capacity(count);
+        self.marked.resize(client_count, false);
+        let seed = rng.random_range(0..client_count as u32);
+        removed.push(seed);
+        self.marked[seed as usize] = true;
+        let mut next = 0;
+        while removed.len() < count && next < removed.len() {
+            let from = removed[next] as usize;
+            next += 1;
+            for &neighbour in &self.neighbours[from] {
+                if removed.len() >= count {
+                    break;
+                }
+                if !self.marked[neighbour as usize] {
+                    self.marked[neighbour as usize] = true;
+                    removed.push(neighbour);
+                }
+            }
+        }
+        // Ruin: every touched route loses its removed clients at once.
+        let mut touched: Vec<usize> = removed
+            .iter()
+            .map(|&client| self.route_of[client as usize])
+            .filter(|&route| route != SKIPPED)
+            .map(|route| route as usize)
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let contents = touched
+            .iter()
+            .map(|&route| {
+                let kept = self.routes[route].clients.iter().copied().filter(|&c| !self.marked[c as usize]).collect();
+                (route, kept)
+            })
+            .collect();
+        for &client in &removed {
+            self.marked[client as usize] = false;
+        }
+        self.commit(contents);
+        // Recreate, in random order.
+        removed.shuffle(rng);
+        for &client in &removed {
+            if !self.insert_skipped(client) && self.problem.clients[client as usize].skip_penalty.is_none() {
+                self.insert_anywhere(client);
+            }
+        }
+        let mut focus = Vec::with_capacity(3 * removed.len());
+        for &client in &removed {
+            focus.push(client);
+            if self.route_of[client as usize] != SKIPPED {
+                let (route, position) = self.place(client);
+                for around in [position - 1, position + 1] {
+                    if (1..=self.routes[route].len()).contains(&around) {
+                        focus.push(self.routes[route].clients[around - 1]);
+                    }
+                }
+            }
+        }
+        self.improve_around(focus, stop);
+        self.export()
+    }
+
+    /// Local search restricted to a work list: a client is examined when a move changed its
+    /// surroundings, starting from `focus`.
+    fn improve_around(&mut self, focus: Vec<u32>, stop: &dyn Fn() -> bool) {
+        let client_count = self.route_of.len();
+        self.marked.resize(client_count, false);
+        let mut queue = std::collections::VecDeque::with_capacity(focus.len() * 2);
+        for client in focus {
+            if !self.marked[client as usize] {
+                self.marked[client as usize] = true;
+                queue.push_back(client);
+            }
+        }
+        let mut examined = 0usize;
+        while let Some(u) = queue.pop_front() {
+            self.marked[u as usize] = false;
+            examined += 1;
+            if examined.is_multiple_of(128) && stop() {
+                for client in queue.drain(..) {
+                    self.marked[client as usize] = false;
+                }
+                return;
+            }
+            let mut changed: Option<[u32; 2]> = None;
+            if self.route_of[u as usize] == SKIPPED {
+                if self.insert_skipped(u) {
+                    changed = Some([u, u]);
+                }
+            } else if self.problem.clients[u as usize].skip_penalty.is_some() && self.skip(u) {
+                changed = Some([u, u]);
+            } else {
+                for neighbour in 0..self.neighbours[u as usize].len() {
+                    let v = self.neighbours[u as usize][neighbour];
+                    if self.route_of[v as usize] == SKIPPED || self.route_of[u as usize] == SKIPPED {
+                        continue;
+                    }
+                    let before = self.surroundings(u, v);
+                    if self.improve_pair(u, v) {
+                        for client in before {
+                            self.enqueue(&mut queue, client);
+                        }
+                        changed = Some([u, v]);
+                        break;
+                    }
+                }
+                if changed.is_none() && self.route_of[u as usize] != SKIPPED {
+                    let before = self.surroundings(u, u);
+                    if self.open_new_route(u) {
+                        for client in before {
+                            self.enqueue(&mut queue, client);
+                        }
+                        changed = Some([u, u]);
+                    }
+                }
+            }
+            if let Some(pair) = changed {
+                for client in pair {
+                    for around in self.surroundings(client, client) {
+                        self.enqueue(&mut queue, around);
+                    }
+                }
+            }
+        }
+    }
+
+    fn enqueue(&mut self, queue: &mut std::collections::VecDeque<u32>, client: u32) {
+        if client != SKIPPED && !self.marked[client as usize] {
+            self.marked[client as usize] = true;
+            queue.push_back(client);
+        }
+    }
+
+    /// u, v and the clients right before and after each (SKIPPED where there is none).
+    fn surroundings(&self, u: u32, v: u32) -> [u32; 6] {
+        let mut out = [SKIPPED; 6];
+        for (slot, client) in [u, v].into_iter().enumerate() {
+            out[3 * slot] = client;
+            if self.route_of[client as usize] == SKIPPED {
+                continue;
+            }
+            let (route, position) = self.place(client);
+            let clients = &self.routes[route].clients;
+            if position >= 2 {
+                out[3 * slot + 1] = clients[position - 2];
+            }
+            if position < clients.len() {
+                out[3 * slot + 2] = clients[position];
+            }
+        }
+        out
+    }
+
+    /// Inserts client u at its cheapest place over every route (and one empty vehicle per type).
+    fn insert_anywhere(&mut self, u: u32) {
+        let mut best: Option<(f64, usize, usize)> = None;
+        let candidates: Vec<(usize, usize)> = (0..self.routes.len())
+            .filter(|&route| !self.routes[route].clients.is_empty())
+            .flat_map(|route| (0..=self.routes[route].len()).map(move |after| (route, after)))
+            .chain(self.empty_routes.iter().filter_map(|set| set.first().map(|&route| (route, 0))))
+            .collect();
+        for (route, after) in candidates {
+            let len = self.routes[route].len();
+            let spans = [positions(route, 0, after), Span::Client(u), positions(route, after + 1, len + 1)];
+            let delta = self.delta_exact(&[(route, &spans)]);
+            if best.is_none_or(|(best_delta, _, _)| delta < best_delta) {
+                best = Some((delta, route, after));
+            }
+        }
+        let Some((_, route, after)) = best else { return };
+        let mut clients = self.routes[route].clients.clone();
+        clients.insert(after, u);
+        self.commit(vec![(route, clients)]);
+    }
+
+    /// Exact change of penalised cost (no early cut-off), for choosing among forced insertions.
+    fn delta_exact(&self, changes: &[Change]) -> f64 {
+        let problem = self.problem;
+        let mut new = 0.0;
+        for &(route, spans) in changes {
+            new -= self.routes[route].cost;
+            let segment = spans[1..].iter().fold(self.span_segment(route, spans[0]), |acc, &span| {
+                problem.merge(&acc, &self.span_segment(route, span))
+            });
+            new += problem.penalised_cost(self.routes[route].vehicle, &segment, self.penalties);
+        }
+        new
+    }
+
+    /// Brings the state back to `individual` when it differs at most in the routes changed since
+    /// the last load (`undo`), and re-prices the routes when the penalty weights changed.
+    fn reload(&mut self, individual: &Individual, penalties: Penalties, undo: bool) {
+        if self.routes.len() != individual.routes.len() {
+            return self.load(individual, penalties);
+        }
+        self.moves += 1;
+        let dirty = std::mem::take(&mut self.dirty);
+        for &route in &dirty {
+            self.dirty_flag[route] = false;
+        }
+        if undo {
+            // Two phases, as in `commit`: a client may move back into a route restored earlier.
+            for &route in &dirty {
+                for &client in &self.routes[route].clients {
+                    self.route_of[client as usize] = SKIPPED;
+                }
+            }
+            for &route in &dirty {
+                self.routes[route].clients.clone_from(&individual.routes[route]);
+                self.rebuild(route);
+            }
+        }
+        self.dirty = dirty;
+        self.dirty.clear();
+        let repriced = self.penalties.load != penalties.load || self.penalties.time != penalties.time;
+        self.penalties = penalties;
+        if repriced {
+            for route in &mut self.routes {
+                let len = route.clients.len();
+                if len > 0 {
+                    route.cost = self.problem.penalised_cost(route.vehicle, &route.prefix[len + 1], penalties);
+                }
+            }
+        }
+        debug_assert!(self.routes.iter().zip(&individual.routes).all(|(route, clients)| route.clients == *clients));
+        debug_assert!(self.routes.iter().enumerate().all(|(index, route)| {
+            route.clients.iter().all(|&client| self.route_of[client as usize] as usize == index)
+        }));
+    }
+
     fn load(&mut self, individual: &Individual, penalties: Penalties) {
+        self.dirty_flag.resize(individual.routes.len(), false);
+        for route in std::mem::take(&mut self.dirty) {
+            self.dirty_flag[route] = false;
+        }
         self.penalties = penalties;
         self.route_of.fill(SKIPPED);
         self.tested_at.fill(0);
-        self.moves = 1;
-        self.routes = individual
-            .routes
-            .iter()
-            .enumerate()
-            .map(|(vehicle, clients)| Route {
-                vehicle,
-                clients: clients.clone(),
-                prefix: Vec::new(),
-                suffix: Vec::new(),
-                reverse_distance: Vec::new(),
-                cost: 0.0,
-                modified_at: 0,
-                swap_star_tested_at: 0,
-                sector: Sector::default(),
-            })
-            .collect();
-        for set in &mut self.empty_routes {
-            set.clear();
+        // `moves` only grows, so route versions (`modified_at`) never repeat across runs and the
+        // SWAP* cache stays sound.
+        self.moves += 1;
+        // Route structures are kept between runs; a route whose clients did not change keeps its
+        // cached data (and SWAP* insertions) and only gets re-priced.
+        if self.routes.len() != individual.routes.len() {
+            self.routes = (0..individual.routes.len())
+                .map(|vehicle| Route {
+                    vehicle,
+                    clients: Vec::new(),
+                    prefix: Vec::new(),
+                    suffix: Vec::new(),
+                    reverse_distance: Vec::new(),
+                    nodes: Vec::new(),
+                    cost: 0.0,
+                    modified_at: 0,
+                    swap_star_tested_at: 0,
+                    sector: Sector::default(),
+                })
+                .collect();
+            for set in &mut self.empty_routes {
+                set.clear();
+            }
+            for route in 0..self.routes.len() {
+                self.rebuild(route);
+            }
         }
-        for route in 0..self.routes.len() {
-            self.rebuild(route);
+        for (index, clients) in individual.routes.iter().enumerate() {
+            let route = &mut self.routes[index];
+            route.swap_star_tested_at = 0;
+            if route.clients != *clients {
+                route.clients.clone_from(clients);
+                self.rebuild(index);
+                continue;
+            }
+            let len = route.clients.len();
+            route.cost = if len == 0 {
+                0.0
+            } else {
+                self.problem.penalised_cost(route.vehicle, &route.prefix[len + 1], penalties)
+            };
+            for (position, &client) in route.clients.iter().enumerate() {
+                self.route_of[client as usize] = index as u32;
+                self.position_of[client as usize] = position as u32 + 1;
+            }
         }
     }
 
@@ -261,6 +583,10 @@ impl<'p, 'a> LocalSearch<'p, 'a> {
             };
             route.suffix[position] = problem.merge(&own, &route.suffix[position + 1]);
         }
+        route.nodes.clear();
+        route.nodes.push(vehicle.start.first);
+        route.nodes.extend(route.clients.iter().map(|&client| problem.clients[client as usize].segment.first));
+        route.nodes.push(vehicle.end.first);
         route.reverse_distance.clear();
         route.reverse_distance.push(0);
         route.reverse_distance.push(0);
@@ -298,13 +624,9 @@ impl<'p, 'a> LocalSearch<'p, 'a> {
         }
     }
 
+    #[inline]
     fn location(&self, route: usize, position: usize) -> u32 {
-        let route = &self.routes[route];
-        match position {
-            0 => self.problem.vehicles[route.vehicle].start.first,
-            p if p > route.len() => self.problem.vehicles[route.vehicle].end.first,
-            p => self.problem.clients[route.clients[p - 1] as usize].segment.first,
-        }
+        self.routes[route].nodes[position]
     }
 
     /// Whether two routes end at interchangeable depots, so cached suffixes can move between them.
@@ -508,6 +830,10 @@ impl<'p, 'a> LocalSearch<'p, 'a> {
     fn commit(&mut self, contents: Vec<(usize, Vec<u32>)>) {
         self.moves += 1;
         for (route, clients) in &contents {
+            if !self.dirty_flag[*route] {
+                self.dirty_flag[*route] = true;
+                self.dirty.push(*route);
+            }
             for &client in &self.routes[*route].clients {
                 self.route_of[client as usize] = SKIPPED;
             }
@@ -650,9 +976,9 @@ impl<'p, 'a> LocalSearch<'p, 'a> {
     }
 
     /// Inserts skipped client u at its best place next to a neighbour (or in an empty
-    /// vehicle) when that costs less than its skip penalty.
+    /// vehicle): an optional client only when that costs less than its skip penalty.
     fn insert_skipped(&mut self, u: u32) -> bool {
-        let penalty = self.problem.clients[u as usize].skip_penalty.unwrap_or(i64::MAX / 4) as f64;
+        let penalty = self.problem.clients[u as usize].skip_penalty.map(|penalty| penalty as f64);
         let mut candidates: Vec<(usize, usize)> = self.neighbours[u as usize]
             .iter()
             .filter(|&&v| self.route_of[v as usize] != SKIPPED)
@@ -666,8 +992,10 @@ impl<'p, 'a> LocalSearch<'p, 'a> {
         for (route, after) in candidates {
             let len = self.routes[route].len();
             let spans = [positions(route, 0, after), Span::Client(u), positions(route, after + 1, len + 1)];
-            let delta = self.delta(&[(route, &spans)], -penalty);
-            if delta < -EPSILON && best.is_none_or(|(best_delta, _, _)| delta < best_delta) {
+            let delta = self.delta_exact(&[(route, &spans)]);
+            if penalty.is_none_or(|penalty| delta - penalty < -EPSILON)
+                && best.is_none_or(|(best_delta, _, _)| delta < best_delta)
+            {
                 best = Some((delta, route, after));
             }
         }
@@ -764,33 +1092,61 @@ impl<'p, 'a> LocalSearch<'p, 'a> {
         true
     }
 
-    /// For each client of `from`: its removal gain and its three cheapest insertion places in `into`.
-    fn insertion_options(&self, from: usize, into: usize) -> Vec<InsertionOption> {
+    /// For each client of `from`: its removal gain and its three cheapest insertion places in
+    /// `into` (from the cache when `into` has not changed since they were computed).
+    fn insertion_options(&mut self, from: usize, into: usize) -> Vec<InsertionOption> {
         let problem = self.problem;
         let per_distance = |route: usize| problem.vehicles[self.routes[route].vehicle].cost_per_distance as f64;
         let (from_rate, into_rate) = (per_distance(from), per_distance(into));
-        let into_len = self.routes[into].len();
-        (1..=self.routes[from].len())
+        if self.insertions.len() < self.routes.len() {
+            self.insertions.resize(self.routes.len(), Vec::new());
+        }
+        if self.insertions[into].is_empty() {
+            self.insertions[into] = vec![CachedInsertion::STALE; problem.clients.len()];
+        }
+        let version = self.routes[into].modified_at;
+        let (source, target) = (&self.routes[from], &self.routes[into]);
+        let cache = &mut self.insertions[into];
+        let into_nodes = &target.nodes;
+        (1..=source.len())
             .map(|position| {
-                let here = self.location(from, position);
-                let (previous, next) = (self.location(from, position - 1), self.location(from, position + 1));
+                let client = source.clients[position - 1];
+                let here = source.nodes[position];
+                let (previous, next) = (source.nodes[position - 1], source.nodes[position + 1]);
                 let removal = from_rate
                     * (problem.distance(previous, next)
                         - problem.distance(previous, here)
                         - problem.distance(here, next)) as f64;
-                let mut best = [(f64::INFINITY, usize::MAX); 3];
-                for after in 0..=into_len {
-                    let (a, b) = (self.location(into, after), self.location(into, after + 1));
-                    let cost = into_rate
-                        * (problem.distance(a, here) + problem.distance(here, b) - problem.distance(a, b)) as f64;
-                    if cost < best[2].0 {
-                        best[2] = (cost, after);
-                        best.sort_by(|x, y| x.0.total_cmp(&y.0));
+                let entry = &mut cache[client as usize];
+                if entry.version != version {
+                    let mut best = [(i64::MAX, u32::MAX); 3];
+                    for (after, pair) in into_nodes.windows(2).enumerate() {
+                        let (a, b) = (pair[0], pair[1]);
+                        let cost = problem.distance(a, here) + problem.distance(here, b) - problem.distance(a, b);
+                        if cost < best[2].0 {
+                            best[2] = (cost, after as u32);
+                            if best[2].0 < best[1].0 {
+                                best.swap(1, 2);
+                                if best[1].0 < best[0].0 {
+                                    best.swap(0, 1);
+                                }
+                            }
+                        }
                     }
+                    *entry = CachedInsertion {
+                        version,
+                        cost: best
+                            .map(|(cost, _)| if cost == i64::MAX { f64::INFINITY } else { into_rate * cost as f64 }),
+                        after: best.map(|(_, after)| after),
+                    };
                 }
+                let best = std::array::from_fn(|k| {
+                    let after = entry.after[k];
+                    (entry.cost[k], if after == u32::MAX { usize::MAX } else { after as usize })
+                });
                 InsertionOption {
                     location: here,
-                    demand: problem.clients[self.routes[from].clients[position - 1] as usize].segment.load,
+                    demand: problem.clients[client as usize].segment.load,
                     removal,
                     best,
                     rate: into_rate,
