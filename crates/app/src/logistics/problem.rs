@@ -444,9 +444,11 @@ impl DeliveryProblem {
                     id: format!("{}#{}", v.id, t + 1),
                     count: 1,
                     capacity: (v.capacity_kg * LOAD_PER_KG).floor() as i64,
-                    // The engine prices trips apart; a day's fixed cost shared over the trips is exact
-                    // for a vehicle that drives all of them (the plan charges it once either way).
-                    fixed_cost: v.fixed_cost_minor * COST_SCALE / i64::from(v.trips),
+                    // The engine prices trips apart: the day's fixed cost rides on the first trip, so
+                    // a later trip of a vehicle already out is free, as it is. A later trip driven
+                    // alone is moved onto an identical vehicle's free slot after the search
+                    // (`repack`), and the plan charges every vehicle it uses once.
+                    fixed_cost: if t == 0 { v.fixed_cost_minor * COST_SCALE } else { 0 },
                     cost_per_distance: v.cost_per_km_minor,
                     cost_per_time: ((v.cost_per_hour_minor * COST_SCALE) as f64 / 3600.0).round() as i64,
                     start_depot: depot,
@@ -509,6 +511,36 @@ impl DeliveryProblem {
         self.plan(&instance, &trips, &solution)
     }
 
+    /// Which vehicle drives each route, and in which of its trips. Identical vehicles (same depot,
+    /// payload, costs, shift and trips) are interchangeable, so the routes of each trip slot are
+    /// handed to the group's first vehicles: a vehicle that would only drive a later trip takes an
+    /// earlier vehicle's free slot instead, and fewer vehicles are paid for.
+    fn repack(&self, trips: &[(usize, u32)], routes: &[retail_routing::Route]) -> Vec<(usize, u32)> {
+        let identical = |a: &ProblemVehicle, b: &ProblemVehicle| {
+            (&a.depot_id, a.fixed_cost_minor, a.cost_per_km_minor, a.cost_per_hour_minor)
+                == (&b.depot_id, b.fixed_cost_minor, b.cost_per_km_minor, b.cost_per_hour_minor)
+                && (a.shift_start, a.shift_end, a.trips) == (b.shift_start, b.shift_end, b.trips)
+                && a.capacity_kg == b.capacity_kg
+                && a.max_km == b.max_km
+        };
+        let group: Vec<usize> = (0..self.vehicles.len())
+            .map(|i| (0..=i).find(|&j| identical(&self.vehicles[j], &self.vehicles[i])).unwrap_or(i))
+            .collect();
+        let mut drivers: Vec<(usize, u32)> = routes.iter().map(|r| trips[r.vehicle_type]).collect();
+        let mut slots: std::collections::BTreeMap<(usize, u32), Vec<usize>> = std::collections::BTreeMap::new();
+        for (route, &(vi, trip)) in drivers.iter().enumerate() {
+            slots.entry((group[vi], trip)).or_default().push(route);
+        }
+        for ((leader, trip), mut members) in slots {
+            members.sort_by_key(|&r| drivers[r].0);
+            let fleet = (0..self.vehicles.len()).filter(|&i| group[i] == leader);
+            for (route, vehicle) in members.into_iter().zip(fleet) {
+                drivers[route] = (vehicle, trip);
+            }
+        }
+        drivers
+    }
+
     fn plan(&self, instance: &Instance, trips: &[(usize, u32)], solution: &Solution) -> ServiceResult<DeliveryPlan> {
         let origin = self.origin();
         let time = |s: i64| origin + chrono::Duration::seconds(s);
@@ -517,10 +549,10 @@ impl DeliveryProblem {
         let mut routes = Vec::new();
         // A vehicle's fixed cost is paid once, on the first trip it actually drives.
         let mut charged = HashSet::new();
-        let mut by_trip: Vec<&retail_routing::Route> = solution.routes.iter().collect();
-        by_trip.sort_by_key(|r| trips[r.vehicle_type]);
-        for route in by_trip {
-            let (vi, trip) = trips[route.vehicle_type];
+        let drivers = self.repack(trips, &solution.routes);
+        let mut by_trip: Vec<(&retail_routing::Route, (usize, u32))> = solution.routes.iter().zip(drivers).collect();
+        by_trip.sort_by_key(|(_, driver)| *driver);
+        for (route, (vi, trip)) in by_trip {
             let vehicle = &self.vehicles[vi];
             let depot = instance.start_location(route.vehicle_type);
             let locations: Vec<usize> = std::iter::once(depot)
@@ -720,4 +752,61 @@ pub fn manifest_csv(plan: &DeliveryPlan) -> String {
         }
     }
     String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn van(id: &str, capacity_kg: f64) -> ProblemVehicle {
+        ProblemVehicle {
+            id: id.into(),
+            depot_id: "D".into(),
+            capacity_kg,
+            fixed_cost_minor: 35_000,
+            cost_per_km_minor: 180,
+            cost_per_hour_minor: 4_500,
+            shift_start: "2026-12-01T00:00:00Z".parse().unwrap(),
+            shift_end: "2026-12-01T12:00:00Z".parse().unwrap(),
+            trips: 2,
+            max_km: None,
+        }
+    }
+
+    fn route(vehicle_type: usize) -> retail_routing::Route {
+        retail_routing::Route {
+            vehicle_type,
+            vehicle: 0,
+            stops: Vec::new(),
+            departure: 0,
+            return_time: 0,
+            load: 0,
+            distance: 0,
+            duration: 0,
+            cost: 0,
+        }
+    }
+
+    #[test]
+    fn later_trips_driven_alone_move_to_an_identical_vehicle() {
+        let problem = DeliveryProblem {
+            name: String::new(),
+            currency: Currency::cny(),
+            depots: vec![ProblemDepot { id: "D".into(), lat: 31.2, lon: 121.4 }],
+            vehicles: vec![van("A", 800.0), van("B", 800.0), van("BIG", 1500.0), van("C", 800.0)],
+            stops: Vec::new(),
+            travel: TravelSettings::default(),
+            matrix: None,
+            time_limit_s: None,
+            warnings: Vec::new(),
+        };
+        // Vehicle types are (vehicle, trip) in order: A#1 A#2 B#1 B#2 BIG#1 BIG#2 C#1 C#2.
+        let trips: Vec<(usize, u32)> = (0..4).flat_map(|v| [(v, 1), (v, 2)]).collect();
+        // A drives trip 1, B only trip 2, BIG only trip 2, C both.
+        let routes = [route(0), route(3), route(5), route(6), route(7)];
+        let drivers = problem.repack(&trips, &routes);
+        assert_eq!(drivers, [(0, 1), (0, 2), (2, 2), (1, 1), (1, 2)], "B's trip goes to A; BIG has no twin");
+        let used: HashSet<usize> = drivers.iter().map(|d| d.0).collect();
+        assert_eq!(used.len(), 3, "three vehicles paid for instead of four");
+    }
 }
