@@ -139,6 +139,11 @@ async fn store_deliveries_are_planned_costed_and_replanned(p: &TempPlatform) {
     let csv = manifest_csv(&plan);
     assert_eq!(csv.lines().count(), 7, "a header and one row per stop");
     assert!(csv.starts_with("vehicle,trip,sequence,stop"));
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    let eta: DateTime<Utc> = row[8].parse().unwrap();
+    let local = eta.with_timezone(&chrono_tz::Asia::Shanghai).format("%H:%M").to_string();
+    assert_eq!(row[9], local, "the manifest shows the depot's clock beside the UTC time");
+    assert_eq!(plan.timezone, "Asia/Shanghai");
 
     let again = delivery::get(p, &first.plan_id, true).await.unwrap();
     assert_eq!(again.stale, Some(false), "nothing changed since");

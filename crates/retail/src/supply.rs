@@ -100,13 +100,13 @@ fn print_plan(view: &PlanView, json: bool) -> Result<()> {
                 r.stops.len().to_string(),
                 format!("{:.0}/{:.0}", r.load_kg, r.capacity_kg),
                 format!("{:.1}", r.distance_km),
-                format!("{}–{}", r.departure.format("%H:%M"), r.return_at.format("%H:%M")),
+                format!("{}–{}", plan.clock(r.departure), plan.clock(r.return_at)),
                 format!("{:.2}", r.cost_minor as f64 / 100.0),
                 r.stops.iter().map(|s| s.stop_id.as_str()).collect::<Vec<_>>().join(" "),
             ]
         })
         .collect();
-    print_table(&["vehicle", "stops", "kg", "km", "UTC", "cost", "sequence"], rows);
+    print_table(&["vehicle", "stops", "kg", "km", &plan.timezone, "cost", "sequence"], rows);
     for u in &plan.unassigned {
         println!("left out {}: {} ({})", u.stop_id, u.message, u.reason);
     }

@@ -213,6 +213,7 @@ async fn depot_problem(
         matrix: None,
         time_limit_s: None,
         warnings,
+        timezone: Some(depot.timezone.clone()),
     })
 }
 

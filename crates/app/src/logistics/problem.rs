@@ -141,6 +141,9 @@ pub struct DeliveryProblem {
     /// Notes from building the problem (e.g. a product without a weight), carried into the plan.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// IANA time zone the plan's times are shown in (the depot's); UTC when absent.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 /// One stop of a planned route.
@@ -236,6 +239,23 @@ pub struct DeliveryPlan {
     pub iterations: u64,
     pub solve_ms: u64,
     pub warnings: Vec<String>,
+    /// IANA time zone for showing the plan's times (ETAs are stored in UTC).
+    #[serde(default = "utc")]
+    pub timezone: String,
+}
+
+fn utc() -> String {
+    "UTC".into()
+}
+
+impl DeliveryPlan {
+    /// A time of the plan as a clock reading in its time zone, `HH:MM`.
+    pub fn clock(&self, t: DateTime<Utc>) -> String {
+        match self.timezone.parse::<chrono_tz::Tz>() {
+            Ok(tz) => t.with_timezone(&tz).format("%H:%M").to_string(),
+            Err(_) => t.format("%H:%M").to_string(),
+        }
+    }
 }
 
 fn check_point(v: &mut Violations, field: &str, lat: f64, lon: f64) {
@@ -680,6 +700,7 @@ impl DeliveryProblem {
             iterations: solution.iterations,
             solve_ms: solution.elapsed.as_millis() as u64,
             warnings: self.warnings.clone(),
+            timezone: self.timezone.clone().unwrap_or_else(utc),
         })
     }
 }
@@ -711,8 +732,8 @@ fn describe(reason: UnassignedReason, stop: &ProblemStop) -> (&'static str, Stri
 
 /// The plan's stops as a CSV manifest, one row per stop in driving order.
 pub fn manifest_csv(plan: &DeliveryPlan) -> String {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let header = [
+    // Both arrays are typed with the column count, so a row can never disagree with the header.
+    const HEADER: [&str; 16] = [
         "vehicle",
         "trip",
         "sequence",
@@ -722,6 +743,7 @@ pub fn manifest_csv(plan: &DeliveryPlan) -> String {
         "lat",
         "lon",
         "eta",
+        "eta_local",
         "window_start",
         "window_end",
         "kg",
@@ -729,10 +751,12 @@ pub fn manifest_csv(plan: &DeliveryPlan) -> String {
         "km_from_previous",
         "cost",
     ];
-    let _ = out.write_record(header);
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut write = |record: &[String]| out.write_record(record).expect("rows have the header's columns");
+    write(&HEADER.map(str::to_string));
     for r in &plan.routes {
         for s in &r.stops {
-            let _ = out.write_record([
+            let row: [String; 16] = [
                 r.vehicle_id.clone(),
                 r.trip.to_string(),
                 s.sequence.to_string(),
@@ -742,16 +766,18 @@ pub fn manifest_csv(plan: &DeliveryPlan) -> String {
                 format!("{:.6}", s.lat),
                 format!("{:.6}", s.lon),
                 s.eta.to_rfc3339(),
+                plan.clock(s.eta),
                 s.window_start.map(|t| t.to_rfc3339()).unwrap_or_default(),
                 s.window_end.map(|t| t.to_rfc3339()).unwrap_or_default(),
                 format!("{:.1}", s.demand_kg),
                 s.cases.to_string(),
                 format!("{:.2}", s.km_from_previous),
                 format!("{:.2}", s.cost_minor as f64 / 100.0),
-            ]);
+            ];
+            write(&row);
         }
     }
-    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+    String::from_utf8(out.into_inner().expect("writing to memory")).expect("the fields are UTF-8")
 }
 
 #[cfg(test)]
@@ -799,6 +825,7 @@ mod tests {
             matrix: None,
             time_limit_s: None,
             warnings: Vec::new(),
+            timezone: None,
         };
         // Vehicle types are (vehicle, trip) in order: A#1 A#2 B#1 B#2 BIG#1 BIG#2 C#1 C#2.
         let trips: Vec<(usize, u32)> = (0..4).flat_map(|v| [(v, 1), (v, 2)]).collect();

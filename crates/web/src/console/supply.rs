@@ -203,7 +203,7 @@ fn route_map(v: &Viewer, plan: &DeliveryPlan) -> Chart {
                 s.sequence,
                 s.stop_id,
                 s.name.clone().unwrap_or_default(),
-                s.eta.format("%H:%M UTC"),
+                plan.clock(s.eta),
                 s.demand_kg
             ),
         });
@@ -240,8 +240,8 @@ fn routes_table(v: &Viewer, plan: &DeliveryPlan) -> Table {
             Cell::Number(format!("{:.0} / {:.0}", r.load_kg, r.capacity_kg)),
             Cell::Number(pct(Some(r.utilisation))),
             Cell::Number(km(r.distance_km)),
-            Cell::text(r.departure.format("%H:%M").to_string()),
-            Cell::text(r.return_at.format("%H:%M").to_string()),
+            Cell::text(plan.clock(r.departure)),
+            Cell::text(plan.clock(r.return_at)),
             Cell::Number(yuan(r.cost_minor)),
             Cell::Number(r.cost_per_km.map_or_else(|| "—".into(), |x| format!("{:.2}", x / 100.0))),
             Cell::Number(r.cost_per_case.map_or_else(|| "—".into(), |x| format!("{:.2}", x / 100.0))),
@@ -250,7 +250,7 @@ fn routes_table(v: &Viewer, plan: &DeliveryPlan) -> Table {
     table
 }
 
-fn manifest(v: &Viewer, route: &retail_app::logistics::problem::PlannedRoute) -> Table {
+fn manifest(v: &Viewer, plan: &DeliveryPlan, route: &retail_app::logistics::problem::PlannedRoute) -> Table {
     let mut table = Table::new(
         v.labels(&[
             "sc.sequence",
@@ -267,14 +267,14 @@ fn manifest(v: &Viewer, route: &retail_app::logistics::problem::PlannedRoute) ->
     .numeric(&[0, 5, 6, 7]);
     for s in &route.stops {
         let window = match (s.window_start, s.window_end) {
-            (Some(a), Some(b)) => format!("{}–{}", a.format("%H:%M"), b.format("%H:%M")),
+            (Some(a), Some(b)) => format!("{}–{}", plan.clock(a), plan.clock(b)),
             _ => "—".into(),
         };
         table.rows.push(vec![
             Cell::Number(s.sequence.to_string()),
             Cell::text(&s.stop_id),
             Cell::text(s.name.clone().unwrap_or_default()),
-            Cell::text(s.eta.format("%H:%M").to_string()),
+            Cell::text(plan.clock(s.eta)),
             Cell::text(window),
             Cell::Number(format!("{:.1}", s.demand_kg)),
             Cell::Number(s.cases.to_string()),
@@ -410,7 +410,7 @@ pub async fn plan_page(State(s): State<AppState>, v: Viewer, Path(id): Path<Stri
             r.load_kg,
             yuan(r.cost_minor)
         );
-        page = page.card(Card::new(title, Width::Half).block(Block::Table(manifest(&v, r))));
+        page = page.card(Card::new(title, Width::Half).block(Block::Table(manifest(&v, plan, r))));
     }
     page.into_response()
 }
