@@ -842,7 +842,7 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ("sc.return", "Returns", "返回"),
     ("sc.route_map", "Route map", "线路图"),
     ("sc.routes", "Routes", "线路"),
-    ("sc.scope", "Deliveries", "配送类型"),
+    ("sc.scope", "Delivery type", "配送类型"),
     ("sc.scope.home", "Home deliveries", "送货上门"),
     ("sc.scope.store", "Store deliveries", "门店配送"),
     ("sc.scope.api", "Submitted problem", "提交的问题"),
