@@ -97,6 +97,9 @@ pub trait PlanningStore: Send + Sync {
     /// The latest runs, newest first.
     async fn list_forecast_runs(&self, limit: u32) -> Result<Vec<ForecastRunRecord>, StoreError>;
 
+    /// One run by id, however old.
+    async fn get_forecast_run(&self, run_id: &str) -> Result<Option<ForecastRunRecord>, StoreError>;
+
     /// A run's forecasts, optionally of one location, product or category.
     async fn forecast_series(
         &self,
@@ -296,6 +299,13 @@ impl PlanningStore for SqlStore {
         );
         let rows = sqlx::query(&sql).bind(i64::from(limit.clamp(1, 1000))).fetch_all(self.pool()).await?;
         rows.iter().map(run_from_row).collect()
+    }
+
+    async fn get_forecast_run(&self, run_id: &str) -> Result<Option<ForecastRunRecord>, StoreError> {
+        let sql =
+            self.sql("SELECT run_id, started_at, finished_at, as_of_day, summary FROM forecast_runs WHERE run_id = $1");
+        let row = sqlx::query(&sql).bind(run_id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(run_from_row).transpose()
     }
 
     async fn forecast_series(

@@ -766,7 +766,7 @@ pub async fn forecasts(p: &Platform, q: &ForecastQuery) -> ServiceResult<Forecas
         return Err(invalid("limit", "must be between 1 and 500"));
     }
     let record = match &q.run_id {
-        Some(id) => p.store.list_forecast_runs(1000).await?.into_iter().find(|r| &r.run_id == id),
+        Some(id) => p.store.get_forecast_run(id).await?,
         None => p.store.list_forecast_runs(1).await?.into_iter().next(),
     };
     let Some(record) = record else {

@@ -118,6 +118,8 @@ async fn runs_keep_their_forecasts_and_supersede_waiting_suggestions(store: &dyn
     let runs = store.list_forecast_runs(10).await.unwrap();
     assert_eq!(runs.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>(), ["run-2", "run-1"], "newest first");
     assert_eq!(runs[1], run_record("run-1", 1_000));
+    assert_eq!(store.get_forecast_run("run-1").await.unwrap(), Some(run_record("run-1", 1_000)));
+    assert_eq!(store.get_forecast_run("run-none").await.unwrap(), None);
     let page = store
         .list_suggestions(&SuggestionQuery {
             statuses: vec!["approved".into(), "proposed".into()],
