@@ -321,6 +321,8 @@ async fn suppliers_are_scored_and_costs_analysed(p: &TempPlatform) {
     assert_eq!(cards.suppliers[0].scorecard.supplier_id, "GOOD", "best first");
     let trend = suppliers::supplier_trend(p, "LATE", 8).await.unwrap();
     assert_eq!(trend.weeks.len(), 8);
+    assert_eq!(trend.current.as_ref().map(|c| c.band), Some(Band::Blocked), "the window's card comes with the trend");
+    assert_eq!(trend.current.unwrap().quality_rate, late.quality_rate);
     assert!(matches!(suppliers::supplier_trend(p, "NOBODY", 8).await, Err(ServiceError::NotFound { .. })));
     assert!(matches!(suppliers::scorecards(p, 0).await, Err(ServiceError::Invalid(_))));
 

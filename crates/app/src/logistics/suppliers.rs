@@ -42,6 +42,9 @@ pub struct Scorecards {
 pub struct SupplierTrend {
     pub supplier_id: String,
     pub as_of: DateTime<Utc>,
+    /// The scorecard over the whole window; absent without orders in it.
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<Scorecard>,
     #[schema(value_type = Vec<Object>)]
     pub weeks: Vec<TrendPeriod>,
 }
@@ -166,14 +169,15 @@ pub async fn scorecards(p: &Platform, weeks: u32) -> ServiceResult<Scorecards> {
     Ok(Scorecards { as_of, weeks, suppliers: out })
 }
 
-/// One supplier's scorecard for each of the last `weeks` weeks, oldest first.
+/// One supplier's scorecard over the last `weeks` weeks and for each of them, oldest first.
 pub async fn supplier_trend(p: &Platform, supplier_id: &str, weeks: u32) -> ServiceResult<SupplierTrend> {
     if p.store.get_doc(EntityKind::Supplier, supplier_id).await?.is_none() {
         return Err(ServiceError::NotFound { kind: "supplier", id: supplier_id.to_string() });
     }
     let (_, as_of, records, offers) = inputs(p, weeks).await?;
     let mine: Vec<PurchaseRecord> = records.into_iter().filter(|r| r.supplier_id == supplier_id).collect();
-    let periods =
-        retail_supply::trend(&mine, &offers, as_of, &ScorecardConfig::default(), Period::Week, weeks as usize);
-    Ok(SupplierTrend { supplier_id: supplier_id.to_string(), as_of, weeks: periods })
+    let config = ScorecardConfig::default();
+    let current = retail_supply::scorecards(&mine, &offers, as_of, &config).into_iter().next();
+    let periods = retail_supply::trend(&mine, &offers, as_of, &config, Period::Week, weeks as usize);
+    Ok(SupplierTrend { supplier_id: supplier_id.to_string(), as_of, current, weeks: periods })
 }

@@ -39,14 +39,19 @@ fn status_badge(v: &Viewer, status: &str) -> Cell {
     Cell::badge(v.lang.lookup(&format!("sc.status.{status}")).unwrap_or(status), tone)
 }
 
-fn band_badge(v: &Viewer, band: Band) -> Cell {
-    let (key, tone) = match band {
+/// A band's label key and badge tone.
+fn band_style(band: Band) -> (&'static str, Tone) {
+    match band {
         Band::Excellent => ("sc.band.excellent", Tone::Good),
         Band::Average => ("sc.band.average", Tone::Info),
         Band::Warning => ("sc.band.warning", Tone::Warn),
         Band::Blocked => ("sc.band.blocked", Tone::Bad),
         Band::InsufficientData => ("sc.band.insufficient_data", Tone::Plain),
-    };
+    }
+}
+
+fn band_badge(v: &Viewer, band: Band) -> Cell {
+    let (key, tone) = band_style(band);
     Cell::badge(v.t(key), tone)
 }
 
@@ -461,13 +466,7 @@ pub async fn scorecards_page(State(s): State<AppState>, v: Viewer) -> Response {
     for sup in &cards.suppliers {
         let name = if v.lang.short() == "en" { &sup.name_en } else { &sup.name_zh };
         table.rows.push(scorecard_row(&v, format!("{} {}", sup.scorecard.supplier_id, name), &sup.scorecard));
-        let key = match sup.scorecard.band {
-            Band::Excellent => "sc.band.excellent",
-            Band::Average => "sc.band.average",
-            Band::Warning => "sc.band.warning",
-            Band::Blocked => "sc.band.blocked",
-            Band::InsufficientData => "sc.band.insufficient_data",
-        };
+        let (key, _) = band_style(sup.scorecard.band);
         *count_by_band.entry(key).or_default() += 1;
     }
     let kpis = ["sc.band.excellent", "sc.band.average", "sc.band.warning", "sc.band.blocked"]
@@ -501,10 +500,8 @@ pub async fn scorecards_page(State(s): State<AppState>, v: Viewer) -> Response {
 /// The supplier page's scorecard card: the current card, why, and the weekly trend.
 pub async fn supplier_cards(s: &AppState, v: &Viewer, id: &str) -> Result<Vec<Card>, retail_app::ServiceError> {
     let trend = suppliers::supplier_trend(&s.platform, id, 13).await?;
-    let cards = suppliers::scorecards(&s.platform, 13).await?;
     let mut out = Vec::new();
-    if let Some(current) = cards.suppliers.iter().find(|c| c.scorecard.supplier_id == id) {
-        let c = &current.scorecard;
+    if let Some(c) = &trend.current {
         let mut table = Table::new(scorecard_columns(v), v.t("common.none")).numeric(&[2, 3, 4, 5, 6, 7, 8, 9]);
         table.rows.push(scorecard_row(v, c.supplier_id.clone(), c));
         let mut card = Card::new(v.t("sc.scorecard"), Width::Full).block(Block::Table(table));
