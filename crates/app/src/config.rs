@@ -58,6 +58,9 @@ pub struct Config {
     pub replenishment_auto_order: bool,
     /// A suggestion worth more than this (minor units) waits for a planner as an exception; 0: no limit.
     pub replenishment_budget_minor: i64,
+    /// What placing one purchase order costs (minor units: handling, freight booking, receiving);
+    /// when set, replenishment batches orders by the economic order quantity, (s,S); 0: unknown.
+    pub replenishment_ordering_cost_minor: i64,
     /// The returns and exchanges policy the assistant decides by (`[returns]` in retail.toml).
     pub returns: retail_domain::ReturnPolicy,
     /// Shared secret the shop's backend signs customer tokens with, so the assistant knows who is
@@ -133,6 +136,7 @@ impl Default for Config {
             forecast_model: "theta".into(),
             replenishment_auto_order: false,
             replenishment_budget_minor: 0,
+            replenishment_ordering_cost_minor: 0,
             returns: retail_domain::ReturnPolicy::default(),
             assistant_identity_secret: String::new(),
             demo_shop: false,
@@ -266,6 +270,10 @@ impl Config {
         }
         if let Some(n) = num("RETAIL_REPLENISHMENT_BUDGET_MINOR")? {
             self.replenishment_budget_minor = n.try_into().map_err(|_| too_big("RETAIL_REPLENISHMENT_BUDGET_MINOR"))?;
+        }
+        if let Some(n) = num("RETAIL_REPLENISHMENT_ORDERING_COST_MINOR")? {
+            self.replenishment_ordering_cost_minor =
+                n.try_into().map_err(|_| too_big("RETAIL_REPLENISHMENT_ORDERING_COST_MINOR"))?;
         }
         if let Some(n) = num("RETAIL_RETURNS_WINDOW_DAYS")? {
             self.returns.window_days = n.try_into().map_err(|_| too_big("RETAIL_RETURNS_WINDOW_DAYS"))?;

@@ -42,7 +42,7 @@ pub use marketing::{
 };
 pub use migrate::{Migration, migrations};
 pub use planning::{
-    ForecastRunRecord, ForecastSeriesRecord, PlanningStore, SalesSeries, SuggestionMove, SuggestionQuery,
+    ForecastRunRecord, ForecastSeriesRecord, PlanningStore, SalesSeries, StockoutSpan, SuggestionMove, SuggestionQuery,
     SuggestionRecord,
 };
 pub use recommendations::{ImpressionOutcome, ModelVersionRecord, RecommendationStore, StrategyDay, StrategyRecord};

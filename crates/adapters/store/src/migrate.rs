@@ -25,6 +25,7 @@ const SQLITE: &[Migration] = &[
     Migration { version: 7, name: "assistant", sql: include_str!("../migrations/sqlite/0007_assistant.sql") },
     Migration { version: 8, name: "marketing", sql: include_str!("../migrations/sqlite/0008_marketing.sql") },
     Migration { version: 9, name: "logistics", sql: include_str!("../migrations/sqlite/0009_logistics.sql") },
+    Migration { version: 10, name: "stockouts", sql: include_str!("../migrations/sqlite/0010_stockouts.sql") },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -41,6 +42,7 @@ const POSTGRES: &[Migration] = &[
     Migration { version: 7, name: "assistant", sql: include_str!("../migrations/postgres/0007_assistant.sql") },
     Migration { version: 8, name: "marketing", sql: include_str!("../migrations/postgres/0008_marketing.sql") },
     Migration { version: 9, name: "logistics", sql: include_str!("../migrations/postgres/0009_logistics.sql") },
+    Migration { version: 10, name: "stockouts", sql: include_str!("../migrations/postgres/0010_stockouts.sql") },
 ];
 
 pub fn migrations(backend: Backend) -> &'static [Migration] {

@@ -19,6 +19,16 @@ pub struct SalesSeries {
     pub days: Vec<(i64, i64)>,
 }
 
+/// Days one product's shelf at one location stood empty at the close (days since 1970-01-01, both
+/// ends included): its sales on those days fell short of its demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockoutSpan {
+    pub location_id: String,
+    pub product_id: String,
+    pub from_day: i64,
+    pub to_day: i64,
+}
+
 /// One forecast run: when, on which history, and what it found (JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForecastRunRecord {
@@ -81,6 +91,10 @@ pub struct SuggestionMove<'a> {
 pub trait PlanningStore: Send + Sync {
     /// Every location × product with sales in the range (optionally at one location), each with its days.
     async fn daily_sales(&self, range: DateRange, location_id: Option<&str>) -> Result<Vec<SalesSeries>, StoreError>;
+
+    /// The stock-out days within the range (optionally at one location), clipped to it; a shelf
+    /// still empty runs to the range's end. Ordered by location, product and first day.
+    async fn stockouts(&self, range: DateRange, location_id: Option<&str>) -> Result<Vec<StockoutSpan>, StoreError>;
 
     /// Stores a run with its forecasts and suggestions in one transaction. Suggestions of earlier
     /// runs still waiting for a decision (`proposed`, `exception`) become `superseded`, and the
@@ -228,6 +242,30 @@ impl PlanningStore for SqlStore {
                     location_id: row.try_get("location_id")?,
                     product_id: row.try_get("product_id")?,
                     days: parse_days(&row.try_get::<String, _>("days")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn stockouts(&self, range: DateRange, location_id: Option<&str>) -> Result<Vec<StockoutSpan>, StoreError> {
+        let (from, to) = range.day_numbers();
+        let mut c = Conditions::default();
+        c.add("from_day <= ?", SqlValue::Int(Some(to)));
+        c.add("(to_day IS NULL OR to_day >= ?)", SqlValue::Int(Some(from)));
+        c.add_opt_text("location_id", &location_id.map(str::to_string));
+        let sql = self.sql(&format!(
+            "SELECT location_id, product_id, from_day, to_day FROM stockouts {} ORDER BY location_id, product_id, from_day",
+            c.sql()
+        ));
+        let rows = bind_all(&sql, c.values).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                let to_day: Option<i64> = row.try_get("to_day")?;
+                Ok(StockoutSpan {
+                    location_id: row.try_get("location_id")?,
+                    product_id: row.try_get("product_id")?,
+                    from_day: row.try_get::<i64, _>("from_day")?.max(from),
+                    to_day: to_day.map_or(to, |d| d.min(to)),
                 })
             })
             .collect()

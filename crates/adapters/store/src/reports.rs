@@ -225,8 +225,8 @@ pub fn day_date(day: i64) -> Result<NaiveDate, StoreError> {
 /// each rollup row is written once per write set.
 #[derive(Default)]
 pub(crate) struct RollupDeltas {
-    /// (location, product) → (on hand, reserved).
-    stock: HashMap<(String, String), (i64, i64)>,
+    /// (location, product) → (on hand, reserved, the last day with an on-hand change).
+    stock: HashMap<(String, String), (i64, i64, Option<i64>)>,
     /// (day, location, product) → (units, revenue).
     sales: HashMap<(i64, String, String), (i64, i64)>,
 }
@@ -241,11 +241,14 @@ impl RollupDeltas {
         let location: String = row.try_get("location_id")?;
         let product: String = row.try_get("product_id")?;
         let on_hand: i64 = row.try_get("on_hand_delta")?;
+        let day = row.try_get::<i64, _>("occurred_at")? / MS_PER_DAY;
         let stock = self.stock.entry((location.clone(), product.clone())).or_default();
         stock.0 += on_hand;
         stock.1 += row.try_get::<i64, _>("reserved_delta")?;
+        if on_hand != 0 {
+            stock.2 = stock.2.max(Some(day));
+        }
         if row.try_get::<String, _>("kind")? == "sale" {
-            let day = row.try_get::<i64, _>("occurred_at")? / MS_PER_DAY;
             let units = -on_hand;
             let price: Option<i64> = row.try_get("unit_value_minor")?;
             let sales = self.sales.entry((day, location, product)).or_default();
@@ -256,8 +259,10 @@ impl RollupDeltas {
     }
 }
 
-/// Recomputes both rollups from the ledger, as migration 0003 first filled them.
-const REBUILD_ROLLUPS: [&str; 4] = [
+/// Recomputes the rollups from the ledger, as migration 0003 first filled them, and the stock-out
+/// days of migration 0010: every day whose closing on-hand was zero or less, through the day before
+/// the product's next movement there.
+const REBUILD_ROLLUPS: [&str; 6] = [
     "DELETE FROM stock_levels",
     "INSERT INTO stock_levels (location_id, product_id, on_hand, reserved) \
      SELECT location_id, product_id, SUM(on_hand_delta), SUM(reserved_delta) FROM ledger GROUP BY location_id, product_id",
@@ -266,6 +271,15 @@ const REBUILD_ROLLUPS: [&str; 4] = [
      SELECT occurred_at / 86400000, location_id, product_id, SUM(-on_hand_delta), \
      SUM(-on_hand_delta * COALESCE(unit_value_minor, 0)) FROM ledger WHERE kind = 'sale' \
      GROUP BY occurred_at / 86400000, location_id, product_id",
+    "DELETE FROM stockouts",
+    "INSERT INTO stockouts (location_id, product_id, from_day, to_day) \
+     SELECT location_id, product_id, day, next_day - 1 FROM ( \
+         SELECT location_id, product_id, day, \
+             SUM(delta) OVER (PARTITION BY location_id, product_id ORDER BY day) AS closing, \
+             LEAD(day) OVER (PARTITION BY location_id, product_id ORDER BY day) AS next_day \
+         FROM (SELECT location_id, product_id, occurred_at / 86400000 AS day, SUM(on_hand_delta) AS delta \
+               FROM ledger WHERE on_hand_delta <> 0 GROUP BY location_id, product_id, occurred_at / 86400000) daily \
+     ) running WHERE closing <= 0",
 ];
 
 impl SqlStore {
@@ -309,15 +323,16 @@ impl SqlStore {
         tx: &mut Transaction<'static, Any>,
         deltas: RollupDeltas,
     ) -> Result<(), StoreError> {
-        let stock: Vec<_> = deltas.stock.into_iter().collect();
-        for chunk in stock.chunks(chunk_rows(4)) {
+        let stock: HashMap<(String, String), (i64, i64, Option<i64>)> = deltas.stock;
+        let keys: Vec<_> = stock.iter().collect();
+        for chunk in keys.chunks(chunk_rows(4)) {
             let sql = self.sql(&format!(
                 "INSERT INTO stock_levels (location_id, product_id, on_hand, reserved) VALUES {} \
                  ON CONFLICT (location_id, product_id) DO UPDATE SET on_hand = stock_levels.on_hand + excluded.on_hand, \
-                 reserved = stock_levels.reserved + excluded.reserved",
+                 reserved = stock_levels.reserved + excluded.reserved RETURNING location_id, product_id, on_hand",
                 placeholders(chunk.len(), 4, 1)
             ));
-            let values = chunk.iter().flat_map(|((location, product), (on_hand, reserved))| {
+            let values = chunk.iter().flat_map(|((location, product), (on_hand, reserved, _))| {
                 [
                     SqlValue::Text(Some(location.clone())),
                     SqlValue::Text(Some(product.clone())),
@@ -325,7 +340,13 @@ impl SqlStore {
                     SqlValue::Int(Some(*reserved)),
                 ]
             });
-            bind_all(&sql, values.collect()).execute(&mut **tx).await?;
+            for row in bind_all(&sql, values.collect()).fetch_all(&mut **tx).await? {
+                let key: (String, String) = (row.try_get("location_id")?, row.try_get("product_id")?);
+                let closing: i64 = row.try_get("on_hand")?;
+                if let Some(&(delta, _, Some(day))) = stock.get(&key) {
+                    self.track_stockout(tx, &key, day, closing - delta, closing).await?;
+                }
+            }
         }
         let sales: Vec<_> = deltas.sales.into_iter().collect();
         for chunk in sales.chunks(chunk_rows(5)) {
@@ -345,6 +366,38 @@ impl SqlStore {
                 ]
             });
             bind_all(&sql, values.collect()).execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Keeps `stockouts` as [`REBUILD_ROLLUPS`] would rebuild it after the on-hand of `key` moved
+    /// from `opening` to `closing` on `day`: the open stretch ends the day before, and a new one
+    /// starts when the shelf ends the day empty. Stock that was and stays positive, the usual case,
+    /// costs nothing.
+    async fn track_stockout(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        (location, product): &(String, String),
+        day: i64,
+        opening: i64,
+        closing: i64,
+    ) -> Result<(), StoreError> {
+        if opening > 0 && closing > 0 {
+            return Ok(());
+        }
+        let key = || vec![SqlValue::Text(Some(location.clone())), SqlValue::Text(Some(product.clone()))];
+        let delete = self.sql("DELETE FROM stockouts WHERE location_id = $1 AND product_id = $2 AND from_day >= $3");
+        bind_all(&delete, [key(), vec![SqlValue::Int(Some(day))]].concat()).execute(&mut **tx).await?;
+        // Parameters in order of appearance: SQLite binds them by position.
+        let close = self.sql(
+            "UPDATE stockouts SET to_day = $1 WHERE location_id = $2 AND product_id = $3 AND (to_day IS NULL OR to_day >= $4)",
+        );
+        let before = || vec![SqlValue::Int(Some(day - 1))];
+        bind_all(&close, [before(), key(), before()].concat()).execute(&mut **tx).await?;
+        if closing <= 0 {
+            let open =
+                self.sql("INSERT INTO stockouts (location_id, product_id, from_day, to_day) VALUES ($1, $2, $3, NULL)");
+            bind_all(&open, [key(), vec![SqlValue::Int(Some(day))]].concat()).execute(&mut **tx).await?;
         }
         Ok(())
     }

@@ -22,7 +22,8 @@ async fn sqlite_meets_the_contract() {
             "0006_planning",
             "0007_assistant",
             "0008_marketing",
-            "0009_logistics"
+            "0009_logistics",
+            "0010_stockouts"
         ]
     );
     conformance::run_all(&store).await;

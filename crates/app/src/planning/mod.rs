@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod replenish;
 pub mod simulate;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
@@ -16,7 +17,9 @@ use retail_domain::{EntityKind, Product};
 use retail_forecast::demand::{self, DemandForecast, Input, Options, Pattern};
 use retail_forecast::events::EventCalendar;
 use retail_forecast::{ForecastError, Interval};
-use retail_store::{DateRange, ForecastRunRecord, ForecastSeriesRecord, SalesSeries, day_date, day_number};
+use retail_store::{
+    DateRange, ForecastRunRecord, ForecastSeriesRecord, SalesSeries, StockoutSpan, day_date, day_number,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::new_id;
@@ -168,6 +171,9 @@ pub struct RunSummary {
     /// Series whose model failed and were forecast by the fallback.
     pub fallbacks: u64,
     pub outliers_capped: u64,
+    /// Days with the shelf empty at the close whose sales were read as lost demand (older runs: 0).
+    #[serde(default)]
+    pub censored_days: u64,
     pub forecast_seconds: f64,
     /// Earlier runs scored against the sales since (newest first).
     pub evaluations: Vec<Evaluation>,
@@ -212,11 +218,32 @@ impl From<&DemandForecast> for StoredSeries {
 pub(crate) struct History {
     pub range: DateRange,
     pub series: Vec<SalesSeries>,
+    /// Units sold per day.
     pub values: Vec<Vec<f64>>,
+    /// Per series, the stretches of days its shelf stood empty at the close, as inclusive
+    /// positions into `values`.
+    pub censored: Vec<Vec<(usize, usize)>>,
 }
 
 impl History {
-    fn dense(range: DateRange, series: Vec<SalesSeries>) -> Self {
+    /// Series `i`'s demand over positions `start..end`: its sales with the empty-shelf days read as
+    /// lost demand ([`demand::uncensor`]), and how many days were raised. Borrowed when the shelf
+    /// never stood empty in the window.
+    pub fn demand(&self, i: usize, start: usize, end: usize) -> (Cow<'_, [f64]>, usize) {
+        let window = &self.values[i][start..end];
+        let spans: Vec<(usize, usize)> = self.censored[i]
+            .iter()
+            .filter(|&&(from, to)| from < end && to >= start)
+            .map(|&(from, to)| (from.max(start) - start, to.min(end - 1) - start))
+            .collect();
+        if spans.is_empty() {
+            return (Cow::Borrowed(window), 0);
+        }
+        let (filled, raised) = demand::uncensor(window, &spans);
+        (Cow::Owned(filled), raised)
+    }
+
+    fn dense(range: DateRange, series: Vec<SalesSeries>, stockouts: Vec<StockoutSpan>) -> Self {
         let first = day_number(range.from);
         let n = range.len_days() as usize;
         let values = series
@@ -231,7 +258,18 @@ impl History {
                 y
             })
             .collect();
-        History { range, series, values }
+        let index: HashMap<(&str, &str), usize> =
+            series.iter().enumerate().map(|(i, s)| ((s.location_id.as_str(), s.product_id.as_str()), i)).collect();
+        let mut censored = vec![Vec::new(); series.len()];
+        for span in &stockouts {
+            let Some(&i) = index.get(&(span.location_id.as_str(), span.product_id.as_str())) else { continue };
+            let (Ok(from), Ok(to)) = (usize::try_from(span.from_day - first), usize::try_from(span.to_day - first))
+            else {
+                continue;
+            };
+            censored[i].push((from, to.min(n.saturating_sub(1))));
+        }
+        History { range, series, values, censored }
     }
 }
 
@@ -241,7 +279,7 @@ async fn load_history(
     p: &Platform,
     range: DateRange,
 ) -> ServiceResult<(History, HashMap<String, Product>, Vec<String>)> {
-    let history = History::dense(range, p.store.daily_sales(range, None).await?);
+    let history = History::dense(range, p.store.daily_sales(range, None).await?, p.store.stockouts(range, None).await?);
     let products: HashMap<String, Product> =
         all_docs::<Product>(p, EntityKind::Product).await?.into_iter().map(|p| (p.external_id.clone(), p)).collect();
     let categories = history
@@ -267,7 +305,13 @@ fn forecast_options(p: &Platform) -> ServiceResult<Options> {
     })
 }
 
-/// Forecasts every series from its `days` days of history ending before position `end`, reconciled
+/// A window's forecasts and the empty-shelf days read as lost demand in its histories.
+struct WindowForecast {
+    forecasts: Vec<DemandForecast>,
+    censored_days: u64,
+}
+
+/// Forecasts every series from its `days` days of demand ending before position `end`, reconciled
 /// middle-out within each location × category, group totals with the events' effects learned per
 /// category across locations. CPU-bound: call it off the async runtime.
 fn forecast_window(
@@ -276,9 +320,12 @@ fn forecast_window(
     end: usize,
     days: usize,
     options: &Options,
-) -> Result<Vec<DemandForecast>, ForecastError> {
+) -> Result<WindowForecast, ForecastError> {
     let start = end.saturating_sub(days);
-    let windows: Vec<&[f64]> = history.values.iter().map(|y| &y[start..end]).collect();
+    let demands: Vec<(Cow<'_, [f64]>, usize)> =
+        (0..history.series.len()).map(|i| history.demand(i, start, end)).collect();
+    let censored_days = demands.iter().map(|(_, raised)| *raised as u64).sum();
+    let windows: Vec<&[f64]> = demands.iter().map(|(y, _)| y.as_ref()).collect();
     let mut group_of: HashMap<(&str, &str), usize> = HashMap::new();
     let mut pool_of: HashMap<&str, usize> = HashMap::new();
     let mut pools: Vec<usize> = Vec::new();
@@ -304,7 +351,7 @@ fn forecast_window(
     let profiles = cold_start_profiles(&windows, &groups, group_of.len(), options.horizon);
     let inputs: Vec<Input<'_>> =
         windows.iter().zip(&groups).map(|(y, &g)| Input { history: y, cold_start: profiles[g].as_deref() }).collect();
-    demand::forecast_grouped(&inputs, &groups, options)
+    Ok(WindowForecast { forecasts: demand::forecast_grouped(&inputs, &groups, options)?, censored_days })
 }
 
 /// Runs the forecast and replenishment planning once.
@@ -328,7 +375,7 @@ pub async fn run(p: &Platform, options: RunOptions) -> ServiceResult<RunSummary>
     let history = Arc::new(history);
     let categories = Arc::new(categories);
     let clock = Instant::now();
-    let forecasts = {
+    let WindowForecast { forecasts, censored_days } = {
         let (history, categories, opts) = (history.clone(), categories.clone(), opts.clone());
         tokio::task::spawn_blocking(move || {
             let n = history.range.len_days() as usize;
@@ -365,6 +412,7 @@ pub async fn run(p: &Platform, options: RunOptions) -> ServiceResult<RunSummary>
         by_model: BTreeMap::new(),
         fallbacks: forecasts.iter().filter(|f| f.fallback.is_some()).count() as u64,
         outliers_capped: forecasts.iter().map(|f| f.outliers_capped as u64).sum(),
+        censored_days,
         forecast_seconds,
         evaluations,
         suggestions: plan.counts.clone(),
@@ -663,8 +711,8 @@ pub async fn backtest(p: &Platform, origins: u32) -> ServiceResult<Backtest> {
         .map_err(|e| invalid("forecast_model", e.to_string()))?
     };
     let mut scored = Vec::new();
-    for (origin, (&end, forecasts)) in ends.iter().zip(&results).enumerate() {
-        for (i, (s, f)) in history.series.iter().zip(forecasts).enumerate() {
+    for (origin, (&end, window)) in ends.iter().zip(&results).enumerate() {
+        for (i, (s, f)) in history.series.iter().zip(&window.forecasts).enumerate() {
             scored.push(Scored {
                 origin,
                 location: &s.location_id,

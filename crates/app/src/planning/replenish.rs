@@ -5,15 +5,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, Utc};
 use retail_domain::{
-    Currency, EntityKind, Product, ProductStatus, PurchaseLine, PurchaseOrder, PurchaseOrderStatus, StockLevel,
-    Supplier,
+    Contract, Currency, EntityKind, Product, ProductStatus, PurchaseLine, PurchaseOrder, PurchaseOrderStatus,
+    StockLevel, Supplier,
 };
 use retail_forecast::demand::{DemandForecast, Pattern};
 use retail_inventory::classify::{Abc, AbcCuts, abc};
-use retail_inventory::policy::{DemandView, ItemInputs, Policy, Reason, ServiceTargets, Suggestion, suggest};
+use retail_inventory::policy::{
+    DemandView, ItemInputs, Policy, Reason, ServiceTargets, Suggestion, delivery_timing, suggest,
+};
 use retail_store::{DocQuery, StockQuery, SuggestionMove, SuggestionQuery, SuggestionRecord, WriteSet};
+use retail_supply::Band;
 use serde::{Deserialize, Serialize};
 
 use super::{History, SuggestionCounts};
@@ -47,8 +50,12 @@ pub enum Exception {
     AboveBudget,
     /// The product's supplier is marked inactive.
     SupplierInactive,
-    /// The supplier's lead time varies by more than half its mean.
+    /// The supplier's lead time varies by more than half its mean, or its scorecard warns.
     SupplierUnreliable,
+    /// The supplier's scorecard says to stop ordering (score or quality below the floor).
+    SupplierBlocked,
+    /// The supplier's order from this location would be worth less than the minimum it accepts.
+    BelowMinimumOrderValue,
 }
 
 /// Everything a planner sees about one suggestion.
@@ -181,9 +188,21 @@ pub(crate) async fn plan(
     let classes = abc_by_location(history, products);
     let targets = ServiceTargets::default();
     let budget = p.config.replenishment_budget_minor;
+    let ordering_cost = p.config.replenishment_ordering_cost_minor;
+    // A known cost per order makes batching worth it: (s,S) with the EOQ; otherwise order up to
+    // the level each night.
+    let policy = if ordering_cost > 0 { Policy::ContinuousSs } else { Policy::PeriodicRs };
+    let as_of = history.range.to;
+    let contracts: HashMap<(String, String), Contract> = all_docs::<Contract>(p, EntityKind::Contract)
+        .await?
+        .into_iter()
+        .filter(|c| c.is_valid_on(as_of))
+        .map(|c| ((c.supplier_id.clone(), c.product_id.clone()), c))
+        .collect();
+    let bands = supplier_bands(p).await?;
     let now = Utc::now().timestamp_millis();
     let mut counts = SuggestionCounts::default();
-    let mut records = Vec::new();
+    let mut proposals: Vec<(SuggestionRecord, SuggestionDetail, i64)> = Vec::new();
     for (i, (series, forecast)) in history.series.iter().zip(forecasts).enumerate() {
         let Some(product) = products.get(&series.product_id) else {
             skip(&mut counts, "unknown_product");
@@ -201,7 +220,10 @@ pub(crate) async fn plan(
         let level = stock.get(&key).cloned().unwrap_or_default();
         let on_order_units = ordered.get(&key).copied().unwrap_or(0);
         let class = classes.get(&key).copied().unwrap_or(Abc::C);
-        let unit_cost = product.cost.amount_minor;
+        let terms =
+            Terms::of(product, supplier, contracts.get(&(supplier.external_id.clone(), product.external_id.clone())));
+        let unit_cost = terms.unit_cost_minor;
+        let timing = delivery_timing(as_of.weekday().num_days_from_monday(), terms.lead_time_days, &terms.delivers);
         let inputs = ItemInputs {
             on_hand: level.on_hand as f64,
             on_order: on_order_units as f64,
@@ -210,19 +232,19 @@ pub(crate) async fn plan(
                 mean_per_day: forecast.mean.clone(),
                 error_std_per_day: forecast.sd.first().copied().unwrap_or(0.0),
             },
-            lead_time_days: supplier.lead_time_days,
+            lead_time_days: timing.map_or(terms.lead_time_days, |(arrives, _)| f64::from(arrives)),
             lead_time_std_days: supplier.lead_time_std_days,
-            review_days: REVIEW_DAYS,
+            review_days: timing.map_or(REVIEW_DAYS, |(_, next)| f64::from(next)),
             service_level: targets.for_class(class),
-            pack_size: product.pack_size.max(1),
-            moq_units: 0,
+            pack_size: terms.pack_size,
+            moq_units: terms.moq_units,
             unit_cost: unit_cost as f64,
-            ordering_cost: None,
+            ordering_cost: (ordering_cost > 0).then_some(ordering_cost as f64),
             holding_rate_per_year: HOLDING_RATE,
             shelf_life_days: product.shelf_life_days,
             max_order_value: (budget > 0).then_some(budget as f64),
         };
-        let decided = match suggest(&inputs, &Policy::PeriodicRs) {
+        let mut decided = match suggest(&inputs, &policy) {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(product = %series.product_id, location = %series.location_id, error = %e, "not planned");
@@ -234,6 +256,9 @@ pub(crate) async fn plan(
             counts.no_order += 1;
             continue;
         }
+        if let Some((arrives_in_days, next_delivery_after_days)) = timing {
+            decided.reasons.insert(0, Reason::DeliverySchedule { arrives_in_days, next_delivery_after_days });
+        }
         let mut exceptions = Vec::new();
         if decided.reasons.iter().any(|r| matches!(r, Reason::AboveBudget { .. })) {
             exceptions.push(Exception::AboveBudget);
@@ -241,13 +266,13 @@ pub(crate) async fn plan(
         if !supplier.active {
             exceptions.push(Exception::SupplierInactive);
         }
-        if supplier.lead_time_days > 0.0 && supplier.lead_time_std_days > 0.5 * supplier.lead_time_days {
+        let band = bands.get(&supplier.external_id);
+        if band == Some(&Band::Blocked) {
+            exceptions.push(Exception::SupplierBlocked);
+        } else if band == Some(&Band::Warning)
+            || (supplier.lead_time_days > 0.0 && supplier.lead_time_std_days > 0.5 * supplier.lead_time_days)
+        {
             exceptions.push(Exception::SupplierUnreliable);
-        }
-        let state = if exceptions.is_empty() { status::PROPOSED } else { status::EXCEPTION };
-        match state {
-            status::PROPOSED => counts.proposed += 1,
-            _ => counts.exceptions += 1,
         }
         let detail = SuggestionDetail {
             product_name: product.name.en.clone(),
@@ -259,29 +284,104 @@ pub(crate) async fn plan(
             pattern: forecast.pattern,
             model: forecast.model.clone(),
             service_level: inputs.service_level,
-            lead_time_days: supplier.lead_time_days,
+            lead_time_days: terms.lead_time_days,
             on_hand: level.on_hand,
             on_order: on_order_units,
             reserved: level.reserved,
             decision: decided,
             exceptions,
         };
-        records.push(SuggestionRecord {
+        let record = SuggestionRecord {
             suggestion_id: format!("{run_id}-{i:06}"),
             run_id: run_id.to_string(),
             location_id: series.location_id.clone(),
             product_id: series.product_id.clone(),
             supplier_id: Some(supplier.external_id.clone()),
-            status: state.to_string(),
+            status: String::new(),
             created_at_ms: now,
             updated_at_ms: now,
             updated_by: "system".into(),
             purchase_order_id: None,
-            doc: serde_json::to_string(&detail)
-                .map_err(|e| ServiceError::Internal(format!("a suggestion does not serialise: {e}")))?,
-        });
+            doc: String::new(),
+        };
+        proposals.push((record, detail, supplier.min_order_minor));
+    }
+    flag_small_orders(&mut proposals);
+    let mut records = Vec::with_capacity(proposals.len());
+    for (mut record, detail, _) in proposals {
+        let state = if detail.exceptions.is_empty() { status::PROPOSED } else { status::EXCEPTION };
+        match state {
+            status::PROPOSED => counts.proposed += 1,
+            _ => counts.exceptions += 1,
+        }
+        record.status = state.to_string();
+        record.doc = serde_json::to_string(&detail)
+            .map_err(|e| ServiceError::Internal(format!("a suggestion does not serialise: {e}")))?;
+        records.push(record);
     }
     Ok(Plan { counts, records })
+}
+
+/// What one product costs from its supplier and how it comes: the contract in force where there is
+/// one, the supplier's and the product's defaults where not.
+struct Terms {
+    unit_cost_minor: i64,
+    lead_time_days: f64,
+    pack_size: u32,
+    moq_units: u32,
+    /// Weekdays (Monday first) the supplier delivers; all false for any day.
+    delivers: [bool; 7],
+}
+
+impl Terms {
+    fn of(product: &Product, supplier: &Supplier, contract: Option<&Contract>) -> Self {
+        let Some(c) = contract else {
+            return Terms {
+                unit_cost_minor: product.cost.amount_minor,
+                lead_time_days: supplier.lead_time_days,
+                pack_size: product.pack_size.max(1),
+                moq_units: 0,
+                delivers: [false; 7],
+            };
+        };
+        let mut delivers = [false; 7];
+        for day in &c.delivery_days {
+            delivers[*day as usize] = true;
+        }
+        Terms {
+            unit_cost_minor: c.unit_cost_minor,
+            lead_time_days: c.lead_time_days,
+            pack_size: c.pack_size.max(1),
+            moq_units: u32::try_from(c.min_order_units).unwrap_or(u32::MAX),
+            delivers,
+        }
+    }
+}
+
+/// Each supplier's scorecard band over the last quarter; none before any purchase history exists.
+async fn supplier_bands(p: &Platform) -> ServiceResult<HashMap<String, Band>> {
+    match crate::logistics::suppliers::scorecards(p, 13).await {
+        Ok(cards) => {
+            Ok(cards.suppliers.into_iter().map(|s| (s.scorecard.supplier_id.clone(), s.scorecard.band)).collect())
+        }
+        Err(ServiceError::Conflict(_)) => Ok(HashMap::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Orders one location would send one supplier below the supplier's minimum order value wait for a
+/// planner, who can add to them or let them wait for the next run.
+fn flag_small_orders(proposals: &mut [(SuggestionRecord, SuggestionDetail, i64)]) {
+    let mut totals: HashMap<(String, Option<String>), i64> = HashMap::new();
+    for (record, detail, _) in proposals.iter() {
+        *totals.entry((record.location_id.clone(), record.supplier_id.clone())).or_default() += detail.value_minor;
+    }
+    for (record, detail, minimum) in proposals.iter_mut() {
+        let total = totals[&(record.location_id.clone(), record.supplier_id.clone())];
+        if *minimum > 0 && total < *minimum {
+            detail.exceptions.push(Exception::BelowMinimumOrderValue);
+        }
+    }
 }
 
 /// ABC class of each product at each location by the value it sold over the history.

@@ -103,8 +103,10 @@ pub async fn compare_policies(p: &Platform, days: u32, items: u32) -> ServiceRes
         let s = &history.series[i];
         let product = &products[&s.product_id];
         let supplier = &suppliers[product.supplier_id.as_deref().unwrap_or_default()];
-        let demand = history.values[i][start..].to_vec();
-        let mean_daily = history.values[i][..start].iter().rev().take(28).sum::<f64>() / 28.0;
+        // Replayed demand is what customers asked for: days the shelf stood empty read as lost demand.
+        let series = history.demand(i, 0, n).0.into_owned();
+        let demand = series[start..].to_vec();
+        let mean_daily = series[..start].iter().rev().take(28).sum::<f64>() / 28.0;
         let lead_days = supplier.lead_time_days.round().max(0.0);
         let config = SimConfig {
             initial_on_hand: (mean_daily * (lead_days + 7.0)).ceil(),
@@ -122,18 +124,17 @@ pub async fn compare_policies(p: &Platform, days: u32, items: u32) -> ServiceRes
             },
             warmup_days: WARMUP_DAYS,
         };
-        prepared.push((i, demand, config, mean_daily, lead_days));
+        prepared.push((series, demand, config, mean_daily, lead_days));
     }
-    let values = history.values;
     let horizon = options.horizon;
     let result = tokio::task::spawn_blocking(move || {
         use rayon::prelude::*;
         let items: Vec<Item> = prepared
             .into_par_iter()
-            .map(|(i, demand, config, mean_daily, lead_days)| {
+            .map(|(series, demand, config, mean_daily, lead_days)| {
                 let views = (0..demand.len())
                     .step_by(REFIT_DAYS)
-                    .map(|t| view(&values[i][..start + t + 1], &Options { horizon, ..options.clone() }))
+                    .map(|t| view(&series[..start + t + 1], &Options { horizon, ..options.clone() }))
                     .collect();
                 Item { demand, views, config, mean_daily, lead_days }
             })

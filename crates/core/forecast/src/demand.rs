@@ -343,6 +343,54 @@ pub fn classify(y: &[f64], first_sale: Option<usize>, options: &Options) -> Patt
     }
 }
 
+/// Longest empty-shelf stretch whose days are read as lost demand: a shelf empty for longer is more
+/// likely a product leaving the range, and its zeros should let the series go inactive.
+pub const MAX_CENSORED_DAYS: usize = 28;
+
+/// Sales with the days the shelf stood empty read as demand: on such a day (`censored` lists
+/// stretches as inclusive index ranges into `y`) sales are only a floor, so each day of a stretch
+/// gets at least what its weekday sold on average over the 28 uncensored days before the stretch
+/// (after it, for a stretch at the very start). Only the first [`MAX_CENSORED_DAYS`] days of a
+/// stretch are filled. Returns the series and the number of days raised.
+pub fn uncensor(y: &[f64], censored: &[(usize, usize)]) -> (Vec<f64>, usize) {
+    let mut out = y.to_vec();
+    if y.is_empty() || censored.is_empty() {
+        return (out, 0);
+    }
+    let spans = || censored.iter().copied().filter(|&(from, to)| from < y.len() && from <= to);
+    let mut empty = vec![false; y.len()];
+    for (from, to) in spans() {
+        empty[from..=to.min(y.len() - 1)].fill(true);
+    }
+    let mut raised = 0;
+    for (from, to) in spans() {
+        let to = to.min(y.len() - 1).min(from + MAX_CENSORED_DAYS - 1);
+        let usable = |t: &usize| !empty[*t] && y[*t].is_finite();
+        let mut reference: Vec<usize> = (0..from).rev().filter(usable).take(28).collect();
+        if reference.is_empty() {
+            reference = (to + 1..y.len()).filter(usable).take(28).collect();
+        }
+        if reference.is_empty() {
+            continue;
+        }
+        let mut by_weekday = [(0.0, 0usize); 7];
+        for &t in &reference {
+            by_weekday[t % 7].0 += y[t].max(0.0);
+            by_weekday[t % 7].1 += 1;
+        }
+        let overall = reference.iter().map(|&t| y[t].max(0.0)).sum::<f64>() / reference.len() as f64;
+        for (t, value) in out.iter_mut().enumerate().take(to + 1).skip(from) {
+            let (sum, n) = by_weekday[t % 7];
+            let rate = if n > 0 { sum / n as f64 } else { overall };
+            if value.is_nan() || *value < rate {
+                *value = rate;
+                raised += 1;
+            }
+        }
+    }
+    (out, raised)
+}
+
 /// Caps days far above the series' typical sale (median + 10 × MAD of the non-zero days): a bulk
 /// order or a data-entry error must not become next month's forecast.
 fn cap_outliers(y: &[f64]) -> (Vec<f64>, usize) {
@@ -714,6 +762,41 @@ mod tests {
         let run_up = |f: &DemandForecast| f.mean[8..14].iter().sum::<f64>() / f.mean[21..27].iter().sum::<f64>();
         assert!(run_up(&alone[1]) < 1.3, "alone, the small store sees no festival: {:.2}", run_up(&alone[1]));
         assert!(run_up(&pooled[1]) > 1.8, "pooled, it gets the chain's: {:.2}", run_up(&pooled[1]));
+    }
+
+    #[test]
+    fn empty_shelf_days_are_read_as_the_weekdays_usual_demand() {
+        let mut y = weekly(70, 10.0);
+        // Sold out at noon on day 49 (3 of the usual 8 sold), nothing on days 50 to 55.
+        y[49] = 3.0;
+        y[50..56].fill(0.0);
+        let (filled, raised) = uncensor(&y, &[(49, 55)]);
+        assert_eq!(raised, 7);
+        let usual = weekly(70, 10.0);
+        for t in 49..56 {
+            assert!((filled[t] - usual[t]).abs() < 1e-9, "day {t}: {} against {}", filled[t], usual[t]);
+        }
+        assert_eq!(filled[..49], y[..49], "days before are untouched");
+        // A forecast from the filled history is not dragged down by the empty week.
+        let censored = one(&y, None).mean.iter().sum::<f64>();
+        let uncensored = one(&filled, None).mean.iter().sum::<f64>();
+        let truth: f64 = weekly(84, 10.0)[70..].iter().sum();
+        assert!((uncensored - truth).abs() < (censored - truth).abs(), "{uncensored} {censored} {truth}");
+        // Days above the usual are left as they are; a stretch at the start learns from after it;
+        // long stretches are filled only for their first weeks; spans beyond the end are ignored.
+        let (kept, raised) = uncensor(&[50.0, 1.0, 1.0], &[(0, 0)]);
+        assert_eq!((kept, raised), (vec![50.0, 1.0, 1.0], 0));
+        let (start, _) = uncensor(&[0.0, 0.0, 4.0, 4.0], &[(0, 1)]);
+        assert_eq!(start, [4.0, 4.0, 4.0, 4.0]);
+        let mut gone = vec![5.0; 14];
+        gone.extend(vec![0.0; 100]);
+        let (filled, raised) = uncensor(&gone, &[(14, 113)]);
+        assert_eq!(raised, MAX_CENSORED_DAYS);
+        assert_eq!(filled[14 + MAX_CENSORED_DAYS], 0.0);
+        assert_eq!(uncensor(&[1.0], &[(5, 9)]), (vec![1.0], 0));
+        assert_eq!(uncensor(&[1.0, 2.0], &[(1, 0)]), (vec![1.0, 2.0], 0), "a reversed span is no span");
+        assert_eq!(uncensor(&[], &[(0, 0)]), (vec![], 0));
+        assert_eq!(uncensor(&[0.0, 0.0], &[(0, 1)]).1, 0, "nothing uncensored to learn from");
     }
 
     #[test]

@@ -252,6 +252,14 @@ pub enum Reason {
         /// The smallest orderable quantity (one pack or the MOQ) in units.
         minimum: u64,
     },
+    /// The supplier delivers on set weekdays only: an order placed now arrives on the first of them
+    /// after the lead time, and must last until the delivery after that.
+    DeliverySchedule {
+        /// Days until this order arrives.
+        arrives_in_days: u32,
+        /// Days from its arrival to the next delivery an order could ride on.
+        next_delivery_after_days: u32,
+    },
     /// The order value exceeds the budget: flagged for approval, not refused.
     AboveBudget {
         /// Quantity × unit cost.
@@ -291,10 +299,31 @@ pub fn explain_en(reason: &Reason) -> String {
         Reason::ShelfLifeBelowMinimumOrder { cap, minimum } => format!(
             "no order: only {cap} units are expected to sell within shelf life, below the minimum order of {minimum}"
         ),
+        Reason::DeliverySchedule { arrives_in_days, next_delivery_after_days } => format!(
+            "the supplier delivers on set days: this order arrives in {arrives_in_days} days and must last \
+             {next_delivery_after_days} more days until the next delivery"
+        ),
         Reason::AboveBudget { value, budget } => {
             format!("order value {value:.2} exceeds the budget {budget:.2}; needs approval")
         }
     }
+}
+
+/// When an order placed at the end of `weekday` (0 = Monday) arrives from a supplier who delivers
+/// only on the `delivers` weekdays (Monday first) and needs `lead_time_days`: days until the first
+/// delivery day at least the lead time away, and days from it to the next delivery day after it.
+/// `None` when the supplier delivers any day (no day or every day listed) or the lead time is not a
+/// finite, non-negative number of at most [`MAX_DAYS`].
+pub fn delivery_timing(weekday: u32, lead_time_days: f64, delivers: &[bool; 7]) -> Option<(u32, u32)> {
+    let days = delivers.iter().filter(|&&d| d).count();
+    if days == 0 || days == 7 || !(0.0..=MAX_DAYS).contains(&lead_time_days) {
+        return None;
+    }
+    let delivers_on = |d: u32| delivers[((weekday + d) % 7) as usize];
+    let earliest = lead_time_days.ceil() as u32;
+    let arrives = (earliest..earliest + 7).find(|&d| delivers_on(d))?;
+    let next = (arrives + 1..arrives + 8).find(|&d| delivers_on(d))?;
+    Some((arrives, next - arrives))
 }
 
 /// A replenishment suggestion with the levels behind it.
@@ -656,6 +685,27 @@ fn validate(inputs: &ItemInputs, policy: &Policy) -> Result<(), InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_days_set_arrival_and_cover() {
+        // Monday and Thursday deliveries, two days' lead time.
+        let mon_thu = [true, false, false, true, false, false, false];
+        // Ordered Monday night: Wednesday is too early, so Thursday (3 days), then Monday (4 later).
+        assert_eq!(delivery_timing(0, 2.0, &mon_thu), Some((3, 4)));
+        // Ordered Thursday night: Saturday is the earliest, so Monday (4 days), then Thursday (3 later).
+        assert_eq!(delivery_timing(3, 2.0, &mon_thu), Some((4, 3)));
+        // A fractional lead time rounds up to whole days; zero lead time can arrive the same day.
+        assert_eq!(delivery_timing(0, 2.5, &mon_thu), Some((3, 4)));
+        assert_eq!(delivery_timing(0, 0.0, &mon_thu), Some((0, 3)));
+        // One delivery day a week: a week between deliveries.
+        let friday = [false, false, false, false, true, false, false];
+        assert_eq!(delivery_timing(0, 1.0, &friday), Some((4, 7)));
+        // Any day, and bad lead times: no schedule to apply.
+        assert_eq!(delivery_timing(0, 2.0, &[false; 7]), None);
+        assert_eq!(delivery_timing(0, 2.0, &[true; 7]), None);
+        assert_eq!(delivery_timing(0, f64::NAN, &friday), None);
+        assert_eq!(delivery_timing(0, -1.0, &friday), None);
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-9 * (1.0 + b.abs())

@@ -228,7 +228,22 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ("plan.action.order", "Create purchase orders (approved only)", "生成采购单（仅已批准）"),
     ("plan.exception.above_budget", "above the order budget", "超出订货预算"),
     ("plan.exception.supplier_inactive", "the supplier is inactive", "供应商已停用"),
-    ("plan.exception.supplier_unreliable", "the supplier's lead time varies widely", "供应商交期波动大"),
+    (
+        "plan.exception.supplier_unreliable",
+        "the supplier is unreliable (lead time or scorecard)",
+        "供应商不可靠（交期波动或评分预警）",
+    ),
+    ("plan.exception.supplier_blocked", "the supplier's scorecard says stop ordering", "供应商评分要求停止订货"),
+    (
+        "plan.exception.below_minimum_order_value",
+        "the order is below the supplier's minimum value",
+        "订单金额低于供应商起订金额",
+    ),
+    (
+        "plan.reason.delivery_schedule",
+        "The supplier delivers on set days: this order arrives in {arrives} days and must last {next} days more",
+        "供应商按固定日送货：本单 {arrives} 天后到货，需维持到 {next} 天后的下一次送货",
+    ),
     ("plan.reason.no_demand", "No demand is forecast", "预测无需求"),
     ("plan.reason.zero_lead_time", "Lead time is zero: only safety stock is kept", "交期为零：仅保留安全库存"),
     (

@@ -289,6 +289,10 @@ fn reason_text(v: &Viewer, r: &Reason) -> String {
         Reason::ShelfLifeBelowMinimumOrder { cap, minimum } => {
             ("plan.reason.shelf_life_below_minimum", vec![("units", cap.to_string()), ("level", minimum.to_string())])
         }
+        Reason::DeliverySchedule { arrives_in_days, next_delivery_after_days } => (
+            "plan.reason.delivery_schedule",
+            vec![("arrives", arrives_in_days.to_string()), ("next", next_delivery_after_days.to_string())],
+        ),
         Reason::AboveBudget { value, budget } => (
             "plan.reason.above_budget",
             vec![("value", yuan(value.round() as i64)), ("budget", yuan(budget.round() as i64))],
@@ -302,6 +306,8 @@ fn exception_label(v: &Viewer, e: Exception) -> &'static str {
         Exception::AboveBudget => "plan.exception.above_budget",
         Exception::SupplierInactive => "plan.exception.supplier_inactive",
         Exception::SupplierUnreliable => "plan.exception.supplier_unreliable",
+        Exception::SupplierBlocked => "plan.exception.supplier_blocked",
+        Exception::BelowMinimumOrderValue => "plan.exception.below_minimum_order_value",
     })
 }
 

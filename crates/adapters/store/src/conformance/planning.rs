@@ -7,12 +7,13 @@ use retail_domain::{
 
 use super::{location, ts};
 use crate::{
-    DateRange, ForecastRunRecord, ForecastSeriesRecord, Store, SuggestionMove, SuggestionQuery, SuggestionRecord,
-    WriteSet,
+    DateRange, ForecastRunRecord, ForecastSeriesRecord, StockoutSpan, Store, SuggestionMove, SuggestionQuery,
+    SuggestionRecord, WriteSet,
 };
 
 pub async fn run(store: &dyn Store) {
     daily_sales_come_as_series(store).await;
+    empty_shelves_are_tracked_as_the_ledger_moves(store).await;
     runs_keep_their_forecasts_and_supersede_waiting_suggestions(store).await;
     suggestions_move_only_from_the_expected_state(store).await;
     ordering_is_all_or_nothing(store).await;
@@ -57,6 +58,56 @@ async fn daily_sales_come_as_series(store: &dyn Store) {
         "a day's sales are summed, days come in order, days without sales are absent"
     );
     assert_eq!(ours[1].days, [(december(3), 1)], "days after the range are left out");
+}
+
+async fn empty_shelves_are_tracked_as_the_ledger_moves(store: &dyn Store) {
+    let mut w = WriteSet::default();
+    w.upsert(&[location("PL-S2")]);
+    store.apply(w).await.expect("location");
+    let movements = [
+        ("so-1", MovementKind::Receipt, 5, "2026-12-01T09:00:00Z"),
+        ("so-2", MovementKind::Sale, 5, "2026-12-03T10:00:00Z"),
+        ("so-3", MovementKind::Receipt, 10, "2026-12-06T08:00:00Z"),
+        ("so-4", MovementKind::Sale, 4, "2026-12-08T10:00:00Z"),
+        ("so-5", MovementKind::Sale, 6, "2026-12-08T12:00:00Z"),
+        ("so-6", MovementKind::Receipt, 2, "2026-12-08T16:00:00Z"),
+        ("so-7", MovementKind::Sale, 2, "2026-12-10T10:00:00Z"),
+    ];
+    // One write per movement, as tills and receiving docks send them.
+    for (id, kind, quantity, at) in movements {
+        let mut w = WriteSet::default();
+        w.add_movements(&[Movement {
+            movement_id: Some(id.into()),
+            location_id: "PL-S2".into(),
+            product_id: "P10".into(),
+            kind,
+            quantity,
+            to_location_id: None,
+            unit_value_minor: Some(100),
+            reference: None,
+            occurred_at: ts(at),
+        }]);
+        store.apply(w).await.expect("movement");
+    }
+    let range = DateRange { from: "2026-12-02".parse().unwrap(), to: "2026-12-12".parse().unwrap() };
+    let span = |from: i64, to: i64| StockoutSpan {
+        location_id: "PL-S2".into(),
+        product_id: "P10".into(),
+        from_day: december(from),
+        to_day: december(to),
+    };
+    // Out at the close of the 3rd until the receipt of the 6th; the 8th sold out at noon but was
+    // restocked by the close; out again from the 10th, still out at the range's end.
+    let expected = vec![span(3, 5), span(10, 12)];
+    assert_eq!(store.stockouts(range, Some("PL-S2")).await.unwrap(), expected);
+    let narrow = DateRange { from: "2026-12-04".parse().unwrap(), to: "2026-12-04".parse().unwrap() };
+    assert_eq!(store.stockouts(narrow, Some("PL-S2")).await.unwrap(), [span(4, 4)], "spans are clipped to the range");
+    // A bulk load rebuilds the table from the ledger: the same days.
+    store.suspend_log_indexes().await.unwrap();
+    store.restore_indexes().await.unwrap();
+    assert_eq!(store.stockouts(range, Some("PL-S2")).await.unwrap(), expected, "the rebuild agrees");
+    let all = store.stockouts(range, None).await.unwrap();
+    assert!(all.iter().any(|s| s.location_id == "PL-S1"), "sales below zero on hand count as empty shelves");
 }
 
 fn suggestion(id: &str, run: &str, status: &str) -> SuggestionRecord {
