@@ -214,7 +214,8 @@ pub struct Reconciled {
     /// only).
     pub shrinkage: Option<f64>,
     /// What had to be added to the unit diagonal of the (equilibrated) aggregates' system to factor
-    /// it: 0 unless `W` was singular (e.g. series without error).
+    /// it: 0 unless `W` was singular (e.g. series without error); infinite where no jitter helped
+    /// and its diagonal alone was kept.
     pub jitter: f64,
 }
 
