@@ -224,6 +224,11 @@ pub struct Reconciled {
 /// every node (in-sample or past out-of-sample errors), for [`Method::WlsVariance`],
 /// [`Method::MinTShrink`] and the variances; empty for none. The reconciled bottom series are summed
 /// into every aggregate, so the result is coherent even where the system needed jitter.
+///
+/// Cost, with `n` nodes, `m` aggregates, `T` residuals and `H` steps: `n·m·T` for `W·U`, `m³/3` for
+/// the factor, `(n + m²)·H` for the means; the variances add `n·m²/2` for MinT, `2·n·m²` for OLS and
+/// WLS (20,000 bottom series under 511 aggregates: about 1.5 s and 5 s on two cores), so pass no
+/// residuals to those when only means are wanted.
 pub fn reconcile(
     hierarchy: &Hierarchy,
     method: &Method,
@@ -237,7 +242,7 @@ pub fn reconcile(
         _ => (check_rows("residuals", residuals, nodes)? > 0).then(|| ResidualCovariance::estimate(residuals)),
     };
     let needs_residuals = || ReconcileError::NoResiduals(method.name());
-    let projection = |weights: Weights<'_>| Map::Projection(Projection::new(hierarchy, &weights));
+    let projection = |weights: Weights<'_>| Map::Projection(Projection::new(hierarchy, &weights, false));
     let map = match method {
         Method::BottomUp => Map::BottomUp,
         Method::TopDown(proportions) => {
@@ -264,7 +269,10 @@ pub fn reconcile(
         Method::WlsVariance => {
             projection(Weights::diagonal(covariance.as_ref().ok_or_else(needs_residuals)?.variances.clone()))
         }
-        Method::MinTShrink => projection(covariance.as_ref().ok_or_else(needs_residuals)?.shrunk()),
+        Method::MinTShrink => {
+            let covariance = covariance.as_ref().ok_or_else(needs_residuals)?;
+            Map::Projection(Projection::new(hierarchy, &covariance.shrunk(), true))
+        }
     };
     let mut means = vec![Vec::with_capacity(horizon); nodes];
     for step in 0..horizon {
@@ -339,13 +347,15 @@ impl Map<'_> {
 struct Projection {
     weights_u: Dense,
     factor: Cholesky,
+    /// `W` is the base errors' covariance itself (MinT), which halves the variances' cost.
+    weights_are_covariance: bool,
 }
 
 impl Projection {
-    fn new(hierarchy: &Hierarchy, weights: &Weights<'_>) -> Self {
+    fn new(hierarchy: &Hierarchy, weights: &Weights<'_>, weights_are_covariance: bool) -> Self {
         let weights_u = weights.times_u(hierarchy);
         let factor = Cholesky::factor(&hierarchy.u_transpose_times(&weights_u));
-        Projection { weights_u, factor }
+        Projection { weights_u, factor, weights_are_covariance }
     }
 
     fn bottoms(&self, hierarchy: &Hierarchy, y: &[f64]) -> Vec<f64> {
@@ -354,17 +364,34 @@ impl Projection {
         (0..hierarchy.n_bottom()).map(|j| y[aggregates + j] - dot(self.weights_u.row(aggregates + j), &x)).collect()
     }
 
-    /// With `M = I − Z·U′`, `Z = W·U·A⁻¹`, `Q = Ŵ·U` and `B = U′·Q`:
-    /// `(M·Ŵ·M′)ᵢᵢ = Ŵᵢᵢ − 2·zᵢ·qᵢ + zᵢ′·B·zᵢ` (for MinT, `Ŵ = W` and this is `Ŵᵢᵢ − zᵢ·(W·U)ᵢ`).
+    /// With `M = I − W·U·A⁻¹·U′` (`A = U′·W·U = F·F′`, `F` the factor with its scaling), `Q = Ŵ·U`
+    /// and `B = U′·Q`: `(M·Ŵ·M′)ᵢᵢ = Ŵᵢᵢ − 2·yᵢ·pᵢ + yᵢ′·(F⁻¹·B·F⁻ᵀ)·yᵢ` with `yᵢ = F⁻¹·(W·U)ᵢ′`
+    /// and `pᵢ = F⁻¹·qᵢ′`. For MinT (`Ŵ = W`) `p = y` and the middle matrix is `I`: `Ŵᵢᵢ − |yᵢ|²`.
+    /// Forward substitutions only: nodes × aggregates² / 2 each.
     fn variances(&self, hierarchy: &Hierarchy, covariance: &Weights<'_>) -> Vec<f64> {
+        let nodes = 0..hierarchy.n_nodes();
+        if self.weights_are_covariance {
+            return nodes
+                .into_par_iter()
+                .map(|i| {
+                    let y = self.factor.forward(self.weights_u.row(i));
+                    (covariance.entry(i) - dot(&y, &y)).max(0.0)
+                })
+                .collect();
+        }
         let q = covariance.times_u(hierarchy);
         let b = hierarchy.u_transpose_times(&q);
-        (0..hierarchy.n_nodes())
+        // F⁻¹·B by columns (B is symmetric), then F⁻¹·(F⁻¹·B)′ by columns: F⁻¹·B·F⁻ᵀ.
+        let half: Vec<Vec<f64>> = (0..b.cols).map(|j| self.factor.forward(b.row(j))).collect();
+        let middle: Vec<Vec<f64>> =
+            (0..b.cols).map(|j| self.factor.forward(&half.iter().map(|c| c[j]).collect::<Vec<_>>())).collect();
+        nodes
             .into_par_iter()
             .map(|i| {
-                let z = self.factor.solve(self.weights_u.row(i));
-                let bz: f64 = (0..b.cols).map(|r| z[r] * dot(b.row(r), &z)).sum();
-                (covariance.entry(i) - 2.0 * dot(&z, q.row(i)) + bz).max(0.0)
+                let y = self.factor.forward(self.weights_u.row(i));
+                let p = self.factor.forward(q.row(i));
+                let quadratic: f64 = middle.iter().zip(&y).map(|(column, yj)| yj * dot(column, &y)).sum();
+                (covariance.entry(i) - 2.0 * dot(&y, &p) + quadratic).max(0.0)
             })
             .collect()
     }
@@ -507,8 +534,19 @@ fn shrinkage_intensity(residuals: &[Vec<f64>], mean_squares: &[f64]) -> f64 {
     if squared_correlations > 0.0 && lambda.is_finite() { lambda.clamp(0.0, 1.0) } else { 1.0 }
 }
 
+/// `Σ aᵢ·bᵢ` over the shorter length, in eight running sums: a single sum must add in order, one
+/// product at a time, and the solves spend their time here.
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let n = a.len().min(b.len());
+    let (a, b) = (a[..n].chunks_exact(8), b[..n].chunks_exact(8));
+    let tail: f64 = a.remainder().iter().zip(b.remainder()).map(|(x, y)| x * y).sum();
+    let mut sums = [0.0; 8];
+    for (x, y) in a.zip(b) {
+        for k in 0..8 {
+            sums[k] += x[k] * y[k];
+        }
+    }
+    sums.iter().sum::<f64>() + tail
 }
 
 /// A row-major dense matrix.
@@ -591,15 +629,24 @@ impl Cholesky {
         Some(lower)
     }
 
-    fn solve(&self, b: &[f64]) -> Vec<f64> {
-        let n = self.scale.len();
+    /// `L⁻¹·S·b` (`S` the scaling): half of a solve, and `b′·A⁻¹·b` is its squared length.
+    fn forward(&self, b: &[f64]) -> Vec<f64> {
         let mut x: Vec<f64> = b.iter().zip(&self.scale).map(|(b, s)| b * s).collect();
-        for i in 0..n {
+        for i in 0..x.len() {
             x[i] = (x[i] - dot(&self.lower.row(i)[..i], &x[..i])) / self.lower[(i, i)];
         }
-        for i in (0..n).rev() {
-            let later: f64 = (i + 1..n).map(|k| self.lower[(k, i)] * x[k]).sum();
-            x[i] = (x[i] - later) / self.lower[(i, i)];
+        x
+    }
+
+    /// `A⁻¹·b`. The back substitution sweeps `L`'s rows, not its columns, to read memory in order.
+    fn solve(&self, b: &[f64]) -> Vec<f64> {
+        let mut x = self.forward(b);
+        for i in (0..x.len()).rev() {
+            x[i] /= self.lower[(i, i)];
+            let (earlier, rest) = x.split_at_mut(i);
+            for (e, l) in earlier.iter_mut().zip(self.lower.row(i)) {
+                *e -= l * rest[0];
+            }
         }
         x.iter_mut().zip(&self.scale).for_each(|(x, s)| *x *= s);
         x
@@ -836,6 +883,19 @@ mod tests {
                 .map(|(j, k)| w[aggregates + j][aggregates + k])
                 .sum();
             assert!((bottom_up[a] - block).abs() < 1e-9 * block, "{a}");
+        }
+        // OLS's are diag(P·W·P′) with the projection P = S·(S′S)⁻¹·S′.
+        let gram: Vec<Vec<f64>> = s.iter().map(|a| s.iter().map(|b| dot(a, b)).collect()).collect();
+        let projection: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                let weights = solve_dense(gram.clone(), s.iter().map(|column| column[i]).collect());
+                (0..n).map(|k| s.iter().zip(&weights).map(|(column, g)| g * column[k]).sum()).collect()
+            })
+            .collect();
+        let ols = reconcile(&h, &Method::Ols, &vec![vec![0.0]; 11], &residuals).unwrap().variances.unwrap();
+        for (i, p) in projection.iter().enumerate() {
+            let expected: f64 = (0..n).map(|k| p[k] * dot(&w[k], p)).sum();
+            assert!((ols[i] - expected).abs() < 1e-9 * expected, "{i}: {} against {expected}", ols[i]);
         }
     }
 
