@@ -347,7 +347,7 @@ impl Map<'_> {
 struct Projection {
     weights_u: Dense,
     factor: Cholesky,
-    /// `W` is the base errors' covariance itself (MinT), which halves the variances' cost.
+    /// `W` is the base errors' covariance itself (MinT): the variances cost a quarter as much.
     weights_are_covariance: bool,
 }
 
