@@ -18,6 +18,8 @@
 //! - [`normal`]: the standard normal CDF and quantile to nearly full double precision.
 //! - [`models`]: every model by name (the default: AutoETS), equal-weight combinations, and the
 //!   per-series choice among models by a short rolling-origin validation.
+//! - [`reconcile`]: coherent forecasts for a hierarchy: bottom-up, top-down, OLS, WLS and MinT with
+//!   a shrunk residual covariance.
 //! - [`theta`]: the Theta method as M4's benchmark runs it, and the optimised Theta method.
 //! - [`walmart`]: the Walmart weekly sales file as series per store and department or per store.
 
@@ -33,6 +35,7 @@ pub mod m4;
 pub mod metrics;
 pub mod models;
 pub mod normal;
+pub mod reconcile;
 pub mod theta;
 pub mod walmart;
 

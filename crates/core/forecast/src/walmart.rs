@@ -15,6 +15,27 @@ pub enum Level {
 /// One series per store (and department), weekly from its first row to the file's last week; a week
 /// without a row (a department not selling that week) counts as 0.
 pub fn parse(text: &str, level: Level) -> Result<Vec<Series>, ParseError> {
+    Ok(parse_aligned(text, level)?
+        .into_iter()
+        .map(|mut s| {
+            s.values.drain(..s.first_week);
+            Series { id: s.id, values: s.values }
+        })
+        .collect())
+}
+
+/// A series over every week of the file, so that series can be summed week by week.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlignedSeries {
+    pub id: String,
+    /// The position of the series' first row among the file's weeks; the weeks before it are 0.
+    pub first_week: usize,
+    pub values: Vec<f64>,
+}
+
+/// One series per store (and department) over all the file's weeks, in key order; a week without a
+/// row counts as 0.
+pub fn parse_aligned(text: &str, level: Level) -> Result<Vec<AlignedSeries>, ParseError> {
     let mut weeks: BTreeMap<String, usize> = BTreeMap::new();
     let mut rows: Vec<(String, String, f64)> = Vec::new();
     for (index, line) in text.lines().enumerate().skip(1) {
@@ -51,7 +72,7 @@ pub fn parse(text: &str, level: Level) -> Result<Vec<Series>, ParseError> {
         *first = (*first).min(week);
         values[week] += sales;
     }
-    Ok(by_key.into_iter().map(|(id, (first, values))| Series { id, values: values[first..].to_vec() }).collect())
+    Ok(by_key.into_iter().map(|(id, (first_week, values))| AlignedSeries { id, first_week, values }).collect())
 }
 
 #[cfg(test)]
@@ -76,5 +97,12 @@ mod tests {
         assert_eq!(parse("h\n1,1,2010-02-05,x,FALSE\n", Level::Store).unwrap_err().line, 2);
         assert!(parse("h\n1,1,05/02/2010,3,FALSE\n", Level::Store).unwrap_err().message.contains("YYYY-MM-DD"));
         assert!(parse("h\n1,1\n", Level::Store).is_err());
+    }
+
+    #[test]
+    fn aligned_series_span_every_week() {
+        let departments = parse_aligned(FILE, Level::StoreDepartment).unwrap();
+        assert_eq!(departments[1], AlignedSeries { id: "1-2".into(), first_week: 1, values: vec![0.0, 5.0, -1.0] });
+        assert_eq!(departments[0].values, [10.0, 11.0, 12.0]);
     }
 }
