@@ -16,7 +16,7 @@ use crate::{Forecast, ForecastError, Forecaster, Interval, Request};
 pub const DEFAULT: &str = "auto_ets";
 
 /// Every name [`by_name`] knows, the default first.
-pub const NAMES: [&str; 19] = [
+pub const NAMES: [&str; 20] = [
     DEFAULT,
     "ets_theta",
     "theta",
@@ -36,6 +36,7 @@ pub const NAMES: [&str; 19] = [
     "ets_arima",
     "select_cv",
     "mstl",
+    "mstl_one_cycle",
 ];
 
 /// The model called `name`, `None` for an unknown name.
@@ -72,6 +73,7 @@ pub fn by_name(name: &str) -> Option<Box<dyn Forecaster>> {
             Box::new(SelectCv::new("select_cv", vec![Box::new(AutoEts::default()), Box::new(AutoArima::default())], 2))
         }
         "mstl" => Box::new(Mstl::default()),
+        "mstl_one_cycle" => Box::new(Mstl { min_cycles: 1, ..Mstl::default() }),
         _ => return None,
     };
     Some(model)
