@@ -14,6 +14,7 @@
 //!   demand learned per event and day around it, histories adjusted and forecasts restored with them.
 //! - [`intermittent`]: Croston, SBA, TSB and ADIDA for intermittent demand.
 //! - [`m4`]: the M4 competition files and scoring.
+//! - [`mstl`]: STL and MSTL seasonal-trend decomposition by Loess, and forecasts by MSTL with AutoETS.
 //! - [`metrics`]: sMAPE, MASE and OWA as the M4 competition defines them; WAPE as retailers read it.
 //! - [`normal`]: the standard normal CDF and quantile to nearly full double precision.
 //! - [`models`]: every model by name (the default: AutoETS), equal-weight combinations, and the
@@ -34,6 +35,7 @@ pub mod intermittent;
 pub mod m4;
 pub mod metrics;
 pub mod models;
+pub mod mstl;
 pub mod normal;
 pub mod reconcile;
 pub mod theta;

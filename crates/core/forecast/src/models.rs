@@ -8,6 +8,7 @@ use crate::baselines::{MovingAverage, Naive, Naive2, SeasonalNaive, TrendScaledS
 use crate::ets::AutoEts;
 use crate::intermittent::{Adida, Croston, Sba, Tsb};
 use crate::metrics::{mean_absolute_error, naive_scale};
+use crate::mstl::Mstl;
 use crate::theta::{OptimizedTheta, Theta};
 use crate::{Forecast, ForecastError, Forecaster, Interval, Request};
 
@@ -15,7 +16,7 @@ use crate::{Forecast, ForecastError, Forecaster, Interval, Request};
 pub const DEFAULT: &str = "auto_ets";
 
 /// Every name [`by_name`] knows, the default first.
-pub const NAMES: [&str; 18] = [
+pub const NAMES: [&str; 20] = [
     DEFAULT,
     "ets_theta",
     "theta",
@@ -34,6 +35,8 @@ pub const NAMES: [&str; 18] = [
     "auto_arima",
     "ets_arima",
     "select_cv",
+    "mstl",
+    "mstl_one_cycle",
 ];
 
 /// The model called `name`, `None` for an unknown name.
@@ -69,6 +72,8 @@ pub fn by_name(name: &str) -> Option<Box<dyn Forecaster>> {
         "select_cv" => {
             Box::new(SelectCv::new("select_cv", vec![Box::new(AutoEts::default()), Box::new(AutoArima::default())], 2))
         }
+        "mstl" => Box::new(Mstl::default()),
+        "mstl_one_cycle" => Box::new(Mstl { min_cycles: 1, ..Mstl::default() }),
         _ => return None,
     };
     Some(model)
