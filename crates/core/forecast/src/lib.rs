@@ -12,6 +12,8 @@
 //! - [`ets`]: exponential smoothing state-space models (ETS) with automatic selection by AICc.
 //! - [`events`]: holidays and events (China's retail festivals built in), their effects on daily
 //!   demand learned per event and day around it, histories adjusted and forecasts restored with them.
+//! - [`gbt`]: gradient-boosted regression trees on quantile histograms (squared, Poisson and quantile
+//!   losses), deterministic for a seed.
 //! - [`intermittent`]: Croston, SBA, TSB and ADIDA for intermittent demand.
 //! - [`m4`]: the M4 competition files and scoring.
 //! - [`metrics`]: sMAPE, MASE and OWA as the M4 competition defines them; WAPE as retailers read it.
@@ -28,6 +30,7 @@ pub mod daily;
 pub mod demand;
 pub mod ets;
 pub mod events;
+pub mod gbt;
 pub mod intermittent;
 pub mod m4;
 pub mod metrics;
