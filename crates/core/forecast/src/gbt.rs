@@ -1,8 +1,9 @@
 //! Gradient-boosted regression trees on histograms, written for the global forecasting model
 //! ([`crate::global`]) but general: features are quantised once to at most 255 bins by their quantiles
-//! (a missing value, NaN, keeps a bin of its own and each split sends it to the side that gains most),
-//! trees grow leaf-wise up to a number of leaves and a depth, and a child's histogram is its parent's
-//! less its sibling's, so only the smaller child is counted.
+//! (a missing value, NaN, keeps a bin of its own and each split sends it to the side that gains most)
+//! and stored row by row, so one pass over a leaf's rows counts every feature's histogram; trees grow
+//! leaf-wise up to a number of leaves and a depth, and a child's histogram is its parent's less its
+//! sibling's, so only the smaller child is counted.
 //!
 //! Losses: squared error; Poisson with a log link, for counts; and the quantile (pinball) loss, whose
 //! leaves are set to the residuals' quantile as LightGBM does. Rows may carry weights and an offset (a
@@ -134,8 +135,10 @@ impl Booster {
         let weight: Vec<f64> = data.weight.map_or_else(|| vec![1.0; rows], <[f64]>::to_vec);
         let offset: Vec<f64> = data.offset.map_or_else(|| vec![0.0; rows], <[f64]>::to_vec);
         let edges: Vec<Vec<f32>> = data.columns.par_iter().map(|c| bin_edges(c, params.max_bins)).collect();
-        let bins: Vec<Vec<u8>> =
+        let columns: Vec<Vec<u8>> =
             data.columns.par_iter().zip(&edges).map(|(c, e)| c.iter().map(|&v| bin_of(v, e)).collect()).collect();
+        let bins: Vec<u8> = (0..rows).flat_map(|r| columns.iter().map(move |c| c[r])).collect();
+        drop(columns);
         let base = base_score(params.loss, data.target, &weight, &offset);
         let mut raw: Vec<f64> = offset.iter().map(|o| o + base).collect();
         let mut rng = SplitMix(params.seed);
@@ -147,7 +150,8 @@ impl Booster {
             });
             let sample: Vec<u32> = (0..rows as u32).filter(|_| rng.unit() < params.row_fraction).collect();
             let features = rng.choose(data.columns.len(), params.feature_fraction);
-            let grower = Grower { bins: &bins, edges: &edges, gradients: &gradients, params, features };
+            let grower =
+                Grower { bins: &bins, width: edges.len(), edges: &edges, gradients: &gradients, params, features };
             let (mut tree, leaves) = grower.grow(sample);
             if let Loss::Quantile { alpha } = params.loss {
                 for (node, rows) in leaves {
@@ -156,7 +160,7 @@ impl Booster {
                     tree.nodes[node] = Node::Leaf(params.learning_rate * weighted_quantile(residuals, alpha));
                 }
             }
-            raw.par_iter_mut().enumerate().for_each(|(i, r)| *r += tree.binned_value(&bins, i));
+            raw.par_iter_mut().enumerate().for_each(|(i, r)| *r += tree.binned_value(&bins[i * edges.len()..]));
             trees.push(tree);
         }
         Ok(Self { loss: params.loss, features: data.columns.len(), base, trees })
@@ -311,13 +315,14 @@ impl Tree {
         }
     }
 
-    fn binned_value(&self, bins: &[Vec<u8>], row: usize) -> f64 {
+    /// The value for a row's bins.
+    fn binned_value(&self, row: &[u8]) -> f64 {
         let mut node = 0;
         loop {
             match self.nodes[node] {
                 Node::Leaf(value) => return value,
                 Node::Split { feature, bin, missing_left, left, right, .. } => {
-                    node = if goes_left(bins[feature][row], bin, missing_left) { left } else { right };
+                    node = if goes_left(row[feature], bin, missing_left) { left } else { right };
                 }
             }
         }
@@ -364,17 +369,19 @@ struct Split {
     missing_left: bool,
 }
 
-/// A leaf waiting to be split: its rows, one histogram per candidate feature, and its best split.
+/// A leaf waiting to be split: its rows, its histograms (`SLOTS` per feature), and its best split.
 struct Leaf {
     node: usize,
     depth: usize,
     rows: Vec<u32>,
-    histograms: Vec<Vec<Sums>>,
+    histograms: Vec<Sums>,
     best: Option<Split>,
 }
 
 struct Grower<'a> {
-    bins: &'a [Vec<u8>],
+    /// `width` bins per row, row after row.
+    bins: &'a [u8],
+    width: usize,
     edges: &'a [Vec<f32>],
     gradients: &'a [(f64, f64)],
     params: &'a Params,
@@ -396,9 +403,9 @@ impl Grower<'_> {
             };
             let leaf = open.swap_remove(pick);
             let split = leaf.best.expect("picked leaves have a split");
-            let column = &self.bins[split.feature];
-            let (left_rows, right_rows): (Vec<u32>, Vec<u32>) =
-                leaf.rows.iter().partition(|&&r| goes_left(column[r as usize], split.bin, split.missing_left));
+            let (left_rows, right_rows): (Vec<u32>, Vec<u32>) = leaf.rows.iter().partition(|&&r| {
+                goes_left(self.bins[r as usize * self.width + split.feature], split.bin, split.missing_left)
+            });
             let (left, right) = (nodes.len(), nodes.len() + 1);
             nodes[leaf.node] = Node::Split {
                 feature: split.feature,
@@ -412,20 +419,14 @@ impl Grower<'_> {
             // Count the smaller child; the larger is the parent less it.
             let left_smaller = left_rows.len() <= right_rows.len();
             let counted = self.histograms(if left_smaller { &left_rows } else { &right_rows });
-            let rest: Vec<Vec<Sums>> = leaf
-                .histograms
-                .iter()
-                .zip(&counted)
-                .map(|(parent, child)| parent.iter().zip(child).map(|(p, c)| p.minus(*c)).collect())
-                .collect();
+            let rest: Vec<Sums> = leaf.histograms.iter().zip(&counted).map(|(p, c)| p.minus(*c)).collect();
             let (left_histograms, right_histograms) = if left_smaller { (counted, rest) } else { (rest, counted) };
             open.push(self.leaf(left, leaf.depth + 1, left_rows, left_histograms));
             open.push(self.leaf(right, leaf.depth + 1, right_rows, right_histograms));
         }
         let mut leaves = Vec::new();
         for leaf in open {
-            let total =
-                leaf.histograms.first().map_or(Sums::default(), |h| h.iter().fold(Sums::default(), |a, b| a.plus(*b)));
+            let total = leaf.histograms[..SLOTS].iter().fold(Sums::default(), |a, b| a.plus(*b));
             nodes[leaf.node] =
                 Node::Leaf(-self.params.learning_rate * total.gradient / (total.hessian + self.params.l2));
             leaves.push((leaf.node, leaf.rows));
@@ -433,32 +434,43 @@ impl Grower<'_> {
         (Tree { nodes }, leaves)
     }
 
-    fn leaf(&self, node: usize, depth: usize, rows: Vec<u32>, histograms: Vec<Vec<Sums>>) -> Leaf {
+    fn leaf(&self, node: usize, depth: usize, rows: Vec<u32>, histograms: Vec<Sums>) -> Leaf {
         let best = if depth < self.params.max_depth { self.best_split(&histograms) } else { None };
         Leaf { node, depth, rows, histograms, best }
     }
 
-    fn histograms(&self, rows: &[u32]) -> Vec<Vec<Sums>> {
-        self.features
-            .par_iter()
-            .map(|&f| {
-                let column = &self.bins[f];
-                let mut histogram = vec![Sums::default(); SLOTS];
-                for &r in rows {
-                    histogram[column[r as usize] as usize].add(self.gradients[r as usize]);
+    /// Every feature's histogram over `rows`, counted in fixed chunks summed in order, so the sums do
+    /// not depend on the thread count.
+    fn histograms(&self, rows: &[u32]) -> Vec<Sums> {
+        const CHUNK: usize = 16_384;
+        let count = |chunk: &[u32]| {
+            let mut histograms = vec![Sums::default(); self.width * SLOTS];
+            for &r in chunk {
+                let g = self.gradients[r as usize];
+                let row = &self.bins[r as usize * self.width..][..self.width];
+                for (f, &bin) in row.iter().enumerate() {
+                    histograms[f * SLOTS + bin as usize].add(g);
                 }
-                histogram
-            })
-            .collect()
+            }
+            histograms
+        };
+        let chunks: Vec<Vec<Sums>> = rows.par_chunks(CHUNK).map(count).collect();
+        let mut chunks = chunks.into_iter();
+        let first = chunks.next().unwrap_or_else(|| count(&[]));
+        chunks.fold(first, |mut total, chunk| {
+            total.iter_mut().zip(chunk).for_each(|(t, c)| *t = t.plus(c));
+            total
+        })
     }
 
     /// The split of most gain over the candidate features, the missing bin tried on either side; ties
     /// go to the earlier feature and bin, so the choice does not depend on the thread count.
-    fn best_split(&self, histograms: &[Vec<Sums>]) -> Option<Split> {
+    fn best_split(&self, histograms: &[Sums]) -> Option<Split> {
         let p = self.params;
         let allowed = |s: Sums| s.rows >= p.min_leaf_rows as f64 && s.hessian >= p.min_leaf_hessian;
         let mut best: Option<Split> = None;
-        for (&feature, histogram) in self.features.iter().zip(histograms) {
+        for &feature in &self.features {
+            let histogram = &histograms[feature * SLOTS..][..SLOTS];
             let missing = histogram[MISSING as usize];
             let total = histogram.iter().fold(Sums::default(), |a, b| a.plus(*b));
             let parent = total.score(p.l2);

@@ -14,6 +14,8 @@
 //!   demand learned per event and day around it, histories adjusted and forecasts restored with them.
 //! - [`gbt`]: gradient-boosted regression trees on quantile histograms (squared, Poisson and quantile
 //!   losses), deterministic for a seed.
+//! - [`global`]: one gradient-boosted model across a panel of series (lags, same period last year,
+//!   calendar, events, price and promotion, store and category), what-if forecasts on planned inputs.
 //! - [`intermittent`]: Croston, SBA, TSB and ADIDA for intermittent demand.
 //! - [`m4`]: the M4 competition files and scoring.
 //! - [`metrics`]: sMAPE, MASE and OWA as the M4 competition defines them; WAPE as retailers read it.
@@ -31,6 +33,7 @@ pub mod demand;
 pub mod ets;
 pub mod events;
 pub mod gbt;
+pub mod global;
 pub mod intermittent;
 pub mod m4;
 pub mod metrics;
