@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::backtest::{Backtest, Tally};
 use crate::gbt::{Booster, Data, GbtError, Params};
-use crate::{Forecast, ForecastError, Interval};
+use crate::{Forecast, ForecastError, Forecaster, Interval, Request};
 
 /// Series on a shared time index, with what is known about every step of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -437,19 +437,23 @@ pub fn calendar(days: &[i64]) -> Vec<Variable> {
 /// last leaving `horizon` values before the panel's last observed step; at each, a model fitted on
 /// the values before the cut forecasts every series that runs to that last step and holds more than
 /// `horizon × origins` values (as [`crate::backtest::rolling_origin`] filters), scored as it scores.
-/// `progress` is called with the number of origins done.
+/// The first score is the model's alone; then, per partner (a per-series model forecasting from the
+/// same history with season `config.year`), the equal-weight mean of the two. `progress` is called
+/// with the number of origins done.
 pub fn rolling_origin(
     panel: &Panel,
     config: &Config,
     origins: usize,
+    partners: &[&dyn Forecaster],
     progress: &dyn Fn(usize),
-) -> Result<Backtest, GlobalError> {
+) -> Result<Vec<Backtest>, GlobalError> {
     let end = panel.series.iter().map(|s| s.start + s.values.len()).max().unwrap_or(0);
     let span = config.horizon * origins;
     let scored: Vec<usize> = (0..panel.series.len())
         .filter(|&i| panel.series[i].start + panel.series[i].values.len() == end && panel.series[i].values.len() > span)
         .collect();
-    let mut tally = Tally::default();
+    let mut tallies: Vec<Tally> = (0..=partners.len()).map(|_| Tally::default()).collect();
+    let request = Request { horizon: config.horizon, season: config.year, levels: &[] };
     for k in 0..origins {
         let origin = end - span + k * config.horizon;
         let model = GlobalModel::fit(panel, origin, config, false)?;
@@ -457,14 +461,29 @@ pub fn rolling_origin(
         for &i in &scored {
             let s = &panel.series[i];
             let cut = origin - s.start;
-            match &forecasts[i] {
-                Ok(f) => tally.add(&s.values[..cut], &s.values[cut..cut + config.horizon], &f.mean),
-                Err(e) => tally.failures.push((format!("{} at origin {cut}", s.id), e.to_string())),
+            let (history, actual) = (&s.values[..cut], &s.values[cut..cut + config.horizon]);
+            let own = match &forecasts[i] {
+                Ok(f) => f,
+                Err(e) => {
+                    tallies[0].failures.push((format!("{} at origin {cut}", s.id), e.to_string()));
+                    continue;
+                }
+            };
+            tallies[0].add(history, actual, &own.mean);
+            for (tally, partner) in tallies[1..].iter_mut().zip(partners) {
+                match partner.forecast(history, &request) {
+                    Ok(p) => {
+                        let mean: Vec<f64> = own.mean.iter().zip(&p.mean).map(|(a, b)| (a + b) / 2.0).collect();
+                        tally.add(history, actual, &mean);
+                    }
+                    Err(e) => tally.failures.push((format!("{} at origin {cut}", s.id), e.to_string())),
+                }
             }
         }
         progress(k + 1);
     }
-    Ok(tally.backtest(NAME.into(), scored.len()))
+    let names = std::iter::once(NAME.to_string()).chain(partners.iter().map(|p| format!("{NAME}+{}", p.name())));
+    Ok(tallies.into_iter().zip(names).map(|(tally, name)| tally.backtest(name, scored.len())).collect())
 }
 
 #[cfg(test)]
@@ -558,8 +577,12 @@ mod tests {
     fn rolling_origin_scores_series_that_run_to_the_end() {
         let mut panel = daily_panel(240);
         panel.series[5].values.truncate(100);
-        let b = rolling_origin(&panel, &Config { training_steps: 100, ..small(7) }, 2, &|_| {}).unwrap();
-        assert_eq!((b.series, b.forecasts), (5, 10));
-        assert!(b.one_minus_wape > 0.9, "{b:?}");
+        let naive = crate::baselines::Naive;
+        let scores =
+            rolling_origin(&panel, &Config { training_steps: 100, ..small(7) }, 2, &[&naive], &|_| {}).unwrap();
+        let (alone, with_naive) = (&scores[0], &scores[1]);
+        assert_eq!((alone.series, alone.forecasts, with_naive.forecasts), (5, 10, 10));
+        assert!(alone.one_minus_wape > 0.9, "{alone:?}");
+        assert_eq!(with_naive.model, "gbt_global+naive");
     }
 }
