@@ -62,27 +62,16 @@ pub fn rolling_origin(
         })
         .collect();
     let series_scored = per_series.len();
-    let total = per_series.into_iter().fold(Tally::default(), Tally::merge);
-    let volume = total.volume.max(f64::MIN_POSITIVE);
-    Backtest {
-        model: model.name().to_string(),
-        one_minus_wape: 1.0 - total.absolute_error / volume,
-        bias: total.signed_error / volume,
-        smape: mean(&total.smapes),
-        mase: mean(&total.scaled),
-        rmsse: mean(&total.squared_scaled),
-        series: series_scored,
-        forecasts: total.forecasts,
-        failures: total.failures,
-    }
+    per_series.into_iter().fold(Tally::default(), Tally::merge).backtest(model.name().to_string(), series_scored)
 }
 
 fn mean(values: &[f64]) -> f64 {
     if values.is_empty() { f64::NAN } else { values.iter().sum::<f64>() / values.len() as f64 }
 }
 
+/// Errors and volumes summed over forecasts, and the failures.
 #[derive(Default)]
-struct Tally {
+pub(crate) struct Tally {
     absolute_error: f64,
     signed_error: f64,
     volume: f64,
@@ -90,11 +79,11 @@ struct Tally {
     scaled: Vec<f64>,
     squared_scaled: Vec<f64>,
     forecasts: usize,
-    failures: Vec<(String, String)>,
+    pub(crate) failures: Vec<(String, String)>,
 }
 
 impl Tally {
-    fn add(&mut self, history: &[f64], actual: &[f64], forecast: &[f64]) {
+    pub(crate) fn add(&mut self, history: &[f64], actual: &[f64], forecast: &[f64]) {
         for (a, f) in actual.iter().zip(forecast) {
             self.absolute_error += (a - f).abs();
             self.signed_error += f - a;
@@ -116,6 +105,22 @@ impl Tally {
         self.forecasts += other.forecasts;
         self.failures.extend(other.failures);
         self
+    }
+
+    /// The scores of `model` over `series` series.
+    pub(crate) fn backtest(self, model: String, series: usize) -> Backtest {
+        let volume = self.volume.max(f64::MIN_POSITIVE);
+        Backtest {
+            model,
+            one_minus_wape: 1.0 - self.absolute_error / volume,
+            bias: self.signed_error / volume,
+            smape: mean(&self.smapes),
+            mase: mean(&self.scaled),
+            rmsse: mean(&self.squared_scaled),
+            series,
+            forecasts: self.forecasts,
+            failures: self.failures,
+        }
     }
 }
 

@@ -47,7 +47,7 @@ pub fn parse(text: &str) -> Result<Vec<Series>, ParseError> {
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date (Howard Hinnant's days-from-civil), `None` for
 /// anything else, February 30th included.
-fn day_number(date: &str) -> Option<i64> {
+pub(crate) fn day_number(date: &str) -> Option<i64> {
     let bytes = date.as_bytes();
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
         return None;

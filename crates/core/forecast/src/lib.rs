@@ -12,6 +12,10 @@
 //! - [`ets`]: exponential smoothing state-space models (ETS) with automatic selection by AICc.
 //! - [`events`]: holidays and events (China's retail festivals built in), their effects on daily
 //!   demand learned per event and day around it, histories adjusted and forecasts restored with them.
+//! - [`gbt`]: gradient-boosted regression trees on quantile histograms (squared, Poisson and quantile
+//!   losses), deterministic for a seed.
+//! - [`global`]: one gradient-boosted model across a panel of series (lags, same period last year,
+//!   calendar, events, price and promotion, store and category), what-if forecasts on planned inputs.
 //! - [`intermittent`]: Croston, SBA, TSB and ADIDA for intermittent demand.
 //! - [`m4`]: the M4 competition files and scoring.
 //! - [`mstl`]: STL and MSTL seasonal-trend decomposition by Loess, and forecasts by MSTL with AutoETS.
@@ -31,6 +35,8 @@ pub mod daily;
 pub mod demand;
 pub mod ets;
 pub mod events;
+pub mod gbt;
+pub mod global;
 pub mod intermittent;
 pub mod m4;
 pub mod metrics;

@@ -1,8 +1,10 @@
 //! The Walmart store × department weekly sales file (`Store,Dept,Date,Weekly_Sales,IsHoliday`) as
-//! series at the level a planner asks for.
+//! series at the level a planner asks for, and with its stores' weekly features and attributes as a
+//! panel for the global model.
 
 use std::collections::BTreeMap;
 
+use crate::global::{Panel, PanelSeries, Variable, calendar};
 use crate::m4::{ParseError, Series};
 
 /// How far sales are aggregated.
@@ -73,6 +75,104 @@ pub fn parse_aligned(text: &str, level: Level) -> Result<Vec<AlignedSeries>, Par
         values[week] += sales;
     }
     Ok(by_key.into_iter().map(|(id, (first_week, values))| AlignedSeries { id, first_week, values }).collect())
+}
+
+/// The numbered lines after the header, blank ones left out; lines may end in `\r` alone (as
+/// `stores.csv` does).
+fn data_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let lines: Box<dyn Iterator<Item = &str>> =
+        if text.contains('\n') { Box::new(text.lines()) } else { Box::new(text.split('\r')) };
+    lines.enumerate().skip(1).filter(|(_, l)| !l.trim().is_empty())
+}
+
+/// The store's weekly inputs taken from `features.csv`, by column; `NA` is missing. Fuel price, CPI
+/// and unemployment move too slowly to tell weeks apart and are left out.
+const EXOGENOUS: [(&str, usize); 6] =
+    [("temperature", 2), ("markdown1", 4), ("markdown2", 5), ("markdown3", 6), ("markdown4", 7), ("markdown5", 8)];
+/// Columns of `features.csv`: `Store,Date`, nine inputs, `IsHoliday`.
+const FEATURE_COLUMNS: usize = 12;
+
+/// Store × department series on the weeks of `train` (`Store,Dept,Date,Weekly_Sales,...`) and
+/// `features` (`Store,Date,Temperature,Fuel_Price,MarkDown1-5,CPI,Unemployment,IsHoliday`, which runs
+/// past the sales), with the calendar of each week's last day and its holiday flag, the store's
+/// features as exogenous inputs, and store, department, store type (A, B, C as 0, 1, 2) and size
+/// from `stores` (`Store,Type,Size`) as statics. Each series' values are [`parse`]'s.
+pub fn parse_panel(train: &str, features: &str, stores: &str) -> Result<Panel, ParseError> {
+    let series = parse(train, Level::StoreDepartment)?;
+    let day = |date: &str, line: usize| {
+        crate::daily::day_number(date).ok_or(ParseError { line, message: format!("date {date:?} is not YYYY-MM-DD") })
+    };
+    let mut days = Vec::new();
+    for (index, line) in data_lines(train) {
+        days.push(day(line.split(',').nth(2).unwrap_or_default().trim(), index + 1)?);
+    }
+    let last_sales_day = days.iter().copied().max().ok_or(ParseError { line: 1, message: "no sales".into() })?;
+    let mut rows: Vec<(String, i64, Vec<&str>, usize)> = Vec::new();
+    for (index, line) in data_lines(features) {
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        if cells.len() < FEATURE_COLUMNS {
+            return Err(ParseError { line: index + 1, message: format!("expected {FEATURE_COLUMNS} columns") });
+        }
+        let d = day(cells[1], index + 1)?;
+        days.push(d);
+        rows.push((cells[0].to_string(), d, cells, index + 1));
+    }
+    let first = days.iter().copied().min().unwrap_or(last_sales_day);
+    let last = days.iter().copied().max().unwrap_or(last_sales_day);
+    if let Some(&odd) = days.iter().find(|&&d| (d - first) % 7 != 0) {
+        return Err(ParseError { line: 1, message: format!("day {odd} is not a whole number of weeks after {first}") });
+    }
+    let steps = ((last - first) / 7 + 1) as usize;
+    let week_days: Vec<i64> = (0..steps as i64).map(|w| first + 7 * w).collect();
+    let mut holiday = vec![0.0; steps];
+    let mut by_store: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
+    for (store, d, cells, line) in rows {
+        let step = ((d - first) / 7) as usize;
+        holiday[step] = f64::from(u8::from(cells[FEATURE_COLUMNS - 1].eq_ignore_ascii_case("true")));
+        let inputs = by_store.entry(store).or_insert_with(|| vec![vec![f64::NAN; steps]; EXOGENOUS.len()]);
+        for (input, (_, column)) in inputs.iter_mut().zip(EXOGENOUS) {
+            input[step] = match cells[column] {
+                "NA" | "" => f64::NAN,
+                number => {
+                    number.parse().map_err(|_| ParseError { line, message: format!("{number:?} is not a number") })?
+                }
+            };
+        }
+    }
+    let mut attributes: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for (index, line) in data_lines(stores) {
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        let bad = || ParseError { line: index + 1, message: format!("expected Store,Type,Size, got {line:?}") };
+        let [store, kind, size] = cells[..] else { return Err(bad()) };
+        let kind = ["A", "B", "C"].iter().position(|&k| k == kind).ok_or_else(bad)? as f64;
+        attributes.insert(store.to_string(), (kind, size.parse().map_err(|_| bad())?));
+    }
+    let end = ((last_sales_day - first) / 7 + 1) as usize;
+    let series = series
+        .into_iter()
+        .map(|s| {
+            let (store, department) = s.id.split_once('-').unwrap_or((&s.id, ""));
+            let number = |text: &str| text.parse::<f64>().unwrap_or(f64::NAN);
+            let (kind, size) = attributes.get(store).copied().unwrap_or((f64::NAN, f64::NAN));
+            PanelSeries {
+                start: end - s.values.len(),
+                statics: vec![number(store), number(department), kind, size],
+                exogenous: by_store.get(store).cloned().unwrap_or_else(|| vec![vec![f64::NAN; steps]; EXOGENOUS.len()]),
+                id: s.id,
+                values: s.values,
+            }
+        })
+        .collect();
+    // Every week ends on the same weekday.
+    let mut weekly: Vec<Variable> = calendar(&week_days).into_iter().filter(|v| v.name != "day_of_week").collect();
+    weekly.push(Variable { name: "holiday".into(), values: holiday });
+    Ok(Panel {
+        steps,
+        calendar: weekly,
+        exogenous: EXOGENOUS.iter().map(|(name, _)| name.to_string()).collect(),
+        statics: ["store", "department", "store_type", "store_size"].iter().map(|s| s.to_string()).collect(),
+        series,
+    })
 }
 
 #[cfg(test)]
