@@ -7,12 +7,15 @@
 use chrono::{Duration, TimeZone, Utc};
 use retail_app::ServiceError;
 use retail_app::demo::load_demo;
-use retail_app::planning::replenish::{self, Decision, ListQuery, status};
+use retail_app::planning::replenish::{self, Decision, Exception, ListQuery, status};
 use retail_app::planning::{self, ForecastQuery, RunOptions, Trigger, simulate};
 use retail_app::service;
 use retail_app::testing::TempPlatform;
 use retail_demo::DemoConfig;
-use retail_domain::{EntityKind, Movement, MovementKind, Product, PurchaseOrder, PurchaseOrderStatus, Supplier};
+use retail_domain::{
+    Contract, DeliveryDay, EntityKind, Movement, MovementKind, Product, PurchaseOrder, PurchaseOrderStatus, Supplier,
+};
+use retail_inventory::policy::Reason;
 use retail_store::DocQuery;
 
 fn manual(as_of: Option<chrono::NaiveDate>) -> RunOptions {
@@ -156,8 +159,11 @@ async fn forecasts_suggestions_and_orders() {
                 && s.detail.decision.safety_stock.is_finite()
                 && s.detail.decision.position.is_finite()
         );
-        assert_eq!(s.status, status::PROPOSED);
+        // Exceptions name why; orders below a supplier's minimum value wait unless something runs
+        // out before then.
+        assert_eq!(s.status == status::EXCEPTION, !s.detail.exceptions.is_empty(), "{s:?}");
     }
+    assert_small_orders_go_only_when_urgent(&queue);
     let ids: Vec<String> = queue.iter().map(|s| s.suggestion_id.clone()).collect();
     let approved = replenish::decide(&p, &ids[..2], Decision::Approve, "planner").await.unwrap();
     assert_eq!(approved.changed, 2);
@@ -209,4 +215,94 @@ async fn forecasts_suggestions_and_orders() {
             "{s:?}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supplier_terms_and_empty_shelves_shape_the_plan() {
+    let p = TempPlatform::embedded("planning-terms").await;
+    let demo = DemoConfig { stores: 2, skus: 80, customers: 100, days: 120, seed: 5 };
+    load_demo(&p, demo.clone(), |_| {}).await.expect("load the demo world");
+    let p = &p;
+    let docs = |kind| async move {
+        service::list(p, kind, &DocQuery { limit: 1000, ..Default::default() }).await.unwrap().items
+    };
+    let products: Vec<Product> =
+        docs(EntityKind::Product).await.into_iter().map(|d| serde_json::from_value(d.doc).unwrap()).collect();
+    // The first run shows which products the store needs; the next gives one of them new terms.
+    let first = planning::run(p, manual(None)).await.unwrap();
+    assert!(first.censored_days > 0, "the demo's shelves run empty now and then: {first:?}");
+    let queue =
+        replenish::list(p, &ListQuery { location_id: Some("S001".into()), ..Default::default() }).await.unwrap().items;
+    // One that keeps: a minimum order cannot be capped by shelf life.
+    let product = queue
+        .iter()
+        .filter_map(|s| products.iter().find(|x| x.external_id == s.product_id))
+        .find(|x| x.shelf_life_days.is_none())
+        .expect("the store needs something that keeps");
+    let supplier_id = product.supplier_id.clone().unwrap();
+    let contract = Contract {
+        external_id: "CT-TERMS".into(),
+        supplier_id: supplier_id.clone(),
+        product_id: product.external_id.clone(),
+        currency: product.cost.currency.clone(),
+        unit_cost_minor: product.cost.amount_minor,
+        min_order_units: 240,
+        pack_size: 12,
+        lead_time_days: 2.0,
+        delivery_days: vec![DeliveryDay::Mon, DeliveryDay::Thu],
+        valid_from: demo.last_day() - Duration::days(30),
+        valid_to: None,
+    };
+    // Every other contract of this supplier and product would compete; this one replaces them.
+    let others: Vec<Contract> = docs(EntityKind::Contract)
+        .await
+        .into_iter()
+        .map(|d| serde_json::from_value::<Contract>(d.doc).unwrap())
+        .filter(|c| c.supplier_id == supplier_id && c.product_id == product.external_id)
+        .map(|c| Contract { valid_to: Some(demo.last_day() - Duration::days(31)), ..c })
+        .collect();
+    service::upsert(p, &others).await.unwrap();
+    service::upsert(p, &[contract]).await.unwrap();
+    let run = planning::run(p, manual(None)).await.unwrap();
+    let all = ListQuery { run_id: Some(run.run_id.clone()), limit: Some(1000), ..Default::default() };
+    let queue = replenish::list(p, &all).await.unwrap().items;
+    let s = queue
+        .iter()
+        .find(|s| s.product_id == product.external_id)
+        .unwrap_or_else(|| panic!("still needed under the new terms: {:?}", run.suggestions));
+    assert_eq!(s.detail.lead_time_days, 2.0, "the contract's lead time: {s:?}");
+    let q = s.detail.decision.quantity;
+    assert!(q >= 240 && q % 12 == 0, "whole cases of 12, at least the minimum of 240: {q}");
+    assert!(
+        matches!(s.detail.decision.reasons[0], Reason::DeliverySchedule { next_delivery_after_days: 3 | 4, .. }),
+        "Monday and Thursday deliveries: {:?}",
+        s.detail.decision.reasons
+    );
+
+    // A supplier whose minimum order no store reaches: its orders wait, unless something runs out.
+    let stored = service::get(p, EntityKind::Supplier, &supplier_id).await.unwrap();
+    let picky = Supplier { min_order_minor: 1_000_000_000, ..serde_json::from_value(stored.doc).unwrap() };
+    service::upsert(p, &[picky]).await.unwrap();
+    let run = planning::run(p, manual(None)).await.unwrap();
+    let all = ListQuery { run_id: Some(run.run_id.clone()), limit: Some(1000), ..Default::default() };
+    let queue = replenish::list(p, &all).await.unwrap().items;
+    let theirs: Vec<_> = queue.iter().filter(|s| s.supplier_id.as_deref() == Some(supplier_id.as_str())).collect();
+    let held = run.suggestions.skipped.get("below_minimum_order_value").copied().unwrap_or(0);
+    assert!(held > 0 || !theirs.is_empty(), "the supplier's orders are held or flagged: {:?}", run.suggestions);
+    for s in &theirs {
+        assert!(s.detail.exceptions.contains(&Exception::BelowMinimumOrderValue), "{s:?}");
+        assert_eq!(s.status, status::EXCEPTION);
+    }
+    assert_small_orders_go_only_when_urgent(&queue);
+}
+
+/// Every order held under a supplier's minimum value that went ahead has a line that would run out
+/// before an order could arrive.
+fn assert_small_orders_go_only_when_urgent(queue: &[replenish::SuggestionView]) {
+    let mut groups: std::collections::HashMap<(&str, Option<&str>), bool> = std::collections::HashMap::new();
+    for s in queue.iter().filter(|s| s.detail.exceptions.contains(&Exception::BelowMinimumOrderValue)) {
+        let urgent = s.detail.decision.position <= s.detail.decision.expected_demand_lead_time;
+        *groups.entry((s.location_id.as_str(), s.supplier_id.as_deref())).or_default() |= urgent;
+    }
+    assert!(groups.values().all(|&urgent| urgent), "{groups:?}");
 }

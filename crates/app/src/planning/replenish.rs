@@ -54,7 +54,8 @@ pub enum Exception {
     SupplierUnreliable,
     /// The supplier's scorecard says to stop ordering (score or quality below the floor).
     SupplierBlocked,
-    /// The supplier's order from this location would be worth less than the minimum it accepts.
+    /// The supplier's order from this location would be worth less than the minimum it accepts, and
+    /// something in it would run out before the next delivery.
     BelowMinimumOrderValue,
 }
 
@@ -306,7 +307,10 @@ pub(crate) async fn plan(
         };
         proposals.push((record, detail, supplier.min_order_minor));
     }
-    flag_small_orders(&mut proposals);
+    let (proposals, held) = hold_small_orders(proposals);
+    if held > 0 {
+        counts.skipped.insert("below_minimum_order_value".into(), held);
+    }
     let mut records = Vec::with_capacity(proposals.len());
     for (mut record, detail, _) in proposals {
         let state = if detail.exceptions.is_empty() { status::PROPOSED } else { status::EXCEPTION };
@@ -369,19 +373,36 @@ async fn supplier_bands(p: &Platform) -> ServiceResult<HashMap<String, Band>> {
     }
 }
 
-/// Orders one location would send one supplier below the supplier's minimum order value wait for a
-/// planner, who can add to them or let them wait for the next run.
-fn flag_small_orders(proposals: &mut [(SuggestionRecord, SuggestionDetail, i64)]) {
-    let mut totals: HashMap<(String, Option<String>), i64> = HashMap::new();
-    for (record, detail, _) in proposals.iter() {
-        *totals.entry((record.location_id.clone(), record.supplier_id.clone())).or_default() += detail.value_minor;
+/// Orders one location would send one supplier below the supplier's minimum order value wait for
+/// more to order, as buyers do, unless something in them is expected to run out before an order
+/// could arrive (its position at or below the lead time's expected demand): then they go to a
+/// planner, who can top them up or pay the small-order charge. Returns the proposals kept and the
+/// number held back.
+fn hold_small_orders(
+    proposals: Vec<(SuggestionRecord, SuggestionDetail, i64)>,
+) -> (Vec<(SuggestionRecord, SuggestionDetail, i64)>, u64) {
+    type Group = (String, Option<String>);
+    let group = |r: &SuggestionRecord| -> Group { (r.location_id.clone(), r.supplier_id.clone()) };
+    let mut totals: HashMap<Group, (i64, bool)> = HashMap::new();
+    for (record, detail, _) in &proposals {
+        let total = totals.entry(group(record)).or_default();
+        total.0 = total.0.saturating_add(detail.value_minor);
+        total.1 |= detail.decision.position <= detail.decision.expected_demand_lead_time;
     }
-    for (record, detail, minimum) in proposals.iter_mut() {
-        let total = totals[&(record.location_id.clone(), record.supplier_id.clone())];
-        if *minimum > 0 && total < *minimum {
+    let mut held = 0;
+    let mut kept = Vec::with_capacity(proposals.len());
+    for (record, mut detail, minimum) in proposals {
+        let (value, urgent) = totals[&group(&record)];
+        if minimum > 0 && value < minimum {
+            if !urgent {
+                held += 1;
+                continue;
+            }
             detail.exceptions.push(Exception::BelowMinimumOrderValue);
         }
+        kept.push((record, detail, minimum));
     }
+    (kept, held)
 }
 
 /// ABC class of each product at each location by the value it sold over the history.

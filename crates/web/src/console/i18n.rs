@@ -152,6 +152,7 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ("plan.latest_run", "Latest run", "最近一次运行"),
     ("plan.as_of", "History up to", "历史数据截至"),
     ("plan.series", "Series forecast", "预测序列数"),
+    ("plan.censored_days", "empty-shelf days read as lost demand", "个缺货日按流失需求计"),
     ("plan.run_of", "run of", "评估对象：运行于"),
     ("plan.suggestions", "Suggestions", "补货建议"),
     ("plan.exceptions", "exceptions", "条例外"),

@@ -108,7 +108,13 @@ fn run_card(v: &Viewer, run: &RunSummary) -> Card {
         Kpi {
             label: v.t("plan.series").into(),
             value: grouped(run.series),
-            hint: format!("{:.1} s · {}", run.forecast_seconds, run.regular_model),
+            hint: format!(
+                "{:.1} s · {} · {} {}",
+                run.forecast_seconds,
+                run.regular_model,
+                grouped(run.censored_days),
+                v.t("plan.censored_days")
+            ),
         },
         Kpi {
             label: accuracy_label(v, "category_location_week").into(),
