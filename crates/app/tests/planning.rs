@@ -8,6 +8,7 @@ use chrono::{Duration, TimeZone, Utc};
 use retail_app::ServiceError;
 use retail_app::demo::load_demo;
 use retail_app::planning::replenish::{self, Decision, Exception, ListQuery, status};
+use retail_app::planning::whatif::{self, WhatIf};
 use retail_app::planning::{self, ForecastQuery, RunOptions, Trigger, simulate};
 use retail_app::service;
 use retail_app::testing::TempPlatform;
@@ -231,6 +232,52 @@ async fn supplier_terms_and_empty_shelves_shape_the_plan() {
     // The first run shows which products the store needs; the next gives one of them new terms.
     let first = planning::run(p, manual(None)).await.unwrap();
     assert!(first.censored_days > 0, "the demo's shelves run empty now and then: {first:?}");
+
+    // What if a category went 20 % off for the first forecast week? Categories whose year holds too
+    // few discounted days say so; the demo's promotions teach most of them.
+    let categories = planning::forecasts(p, &ForecastQuery { limit: Some(50), ..query("category") }).await.unwrap();
+    let start = categories.series[0].start;
+    let ask = |category: &str, change: f64, from: chrono::NaiveDate, to: chrono::NaiveDate| WhatIf {
+        category_id: category.into(),
+        location_id: None,
+        price_change_pct: change,
+        from,
+        to,
+        run_id: None,
+    };
+    let week = start + Duration::days(6);
+    let mut answered = None;
+    for s in &categories.series {
+        let category = s.key.category_id.clone().unwrap();
+        match whatif::what_if(p, &ask(&category, -20.0, start, week)).await {
+            Ok(a) => {
+                answered = Some((category, a));
+                break;
+            }
+            Err(ServiceError::Conflict(why)) => assert!(why.contains("discounted days"), "{why}"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let (category, a) = answered.expect("some category has had discounts");
+    assert!(a.response.elasticity < 0.0 && a.response.discounted_days >= 5, "{:?}", a.response);
+    assert_eq!(a.days.iter().filter(|d| d.planned).count(), 7);
+    for d in &a.days {
+        if d.planned {
+            assert!(d.scenario_units > d.baseline_units || d.baseline_units == 0.0, "{d:?}");
+        } else {
+            assert_eq!(d.scenario_units, d.baseline_units, "{d:?}");
+        }
+    }
+    assert!(a.scenario_units >= a.baseline_units && a.baseline_revenue_minor > 0);
+    assert_eq!(
+        invalid_field(whatif::what_if(p, &ask(&category, -95.0, start, week)).await.unwrap_err()),
+        "price_change_pct"
+    );
+    assert_eq!(invalid_field(whatif::what_if(p, &ask(&category, -20.0, week, start)).await.unwrap_err()), "to");
+    let beyond = start + Duration::days(400);
+    assert_eq!(invalid_field(whatif::what_if(p, &ask(&category, -20.0, start, beyond)).await.unwrap_err()), "to");
+    let unknown = whatif::what_if(p, &ask("no.such.category", -20.0, start, week)).await.unwrap_err();
+    assert!(matches!(unknown, ServiceError::NotFound { .. }), "{unknown}");
     let queue =
         replenish::list(p, &ListQuery { location_id: Some("S001".into()), ..Default::default() }).await.unwrap().items;
     // One that keeps: a minimum order cannot be capped by shelf life.

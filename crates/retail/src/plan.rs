@@ -6,6 +6,7 @@ use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use retail_app::Platform;
 use retail_app::planning::replenish::{self, Decision, ListQuery};
+use retail_app::planning::whatif::WhatIf;
 use retail_app::planning::{self, ForecastQuery, RunOptions, RunSummary, Trigger};
 use retail_inventory::policy::explain_en;
 
@@ -51,6 +52,26 @@ pub enum ForecastCommand {
         run: Option<String>,
         #[arg(long, default_value_t = 10)]
         limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A category's forecast restated for a planned price change, by the elasticity its past
+    /// discounts teach.
+    WhatIf {
+        #[arg(long)]
+        category: String,
+        /// One location [default: the whole chain].
+        #[arg(long)]
+        location: Option<String>,
+        /// The new price against the regular one, in percent (-20: 20 % off).
+        #[arg(long, allow_negative_numbers = true)]
+        price_change: f64,
+        #[arg(long)]
+        from: NaiveDate,
+        #[arg(long)]
+        to: NaiveDate,
+        #[arg(long)]
+        run: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -161,6 +182,37 @@ pub async fn forecast(platform: &Platform, command: ForecastCommand) -> Result<(
             print_table(&["level", "1 − WAPE", "bias", "points"], rows);
         }
         ForecastCommand::Runs { limit } => print_runs(&planning::runs(platform, limit).await?),
+        ForecastCommand::WhatIf { category, location, price_change, from, to, run, json } => {
+            let q = WhatIf {
+                category_id: category,
+                location_id: location,
+                price_change_pct: price_change,
+                from,
+                to,
+                run_id: run,
+            };
+            let a = planning::whatif::what_if(platform, &q).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&a)?);
+                return Ok(());
+            }
+            println!(
+                "{} at {}: elasticity {:.2}, learnt from {} discounted days (deepest {:.0} % off){}",
+                a.category_id,
+                a.location_id.as_deref().unwrap_or("every location"),
+                a.response.elasticity,
+                a.response.discounted_days,
+                100.0 * a.response.deepest_discount,
+                if a.extrapolated { "; this change goes beyond it, so the answer extrapolates" } else { "" }
+            );
+            println!(
+                "{from} to {to}: {:.0} units forecast, {:.0} with the change; revenue {:.2} -> {:.2}",
+                a.baseline_units,
+                a.scenario_units,
+                a.baseline_revenue_minor as f64 / 100.0,
+                a.scenario_revenue_minor as f64 / 100.0
+            );
+        }
         ForecastCommand::Show { level, location, category, product, run, limit, json } => {
             let q = ForecastQuery {
                 run_id: run,

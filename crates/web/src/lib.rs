@@ -141,6 +141,7 @@ pub fn routes() -> access::Routes {
         .get("/api/v1/forecasts/runs", Needs(Permission::Read(Area::Planning)), planning::runs)
         .post("/api/v1/forecasts/runs", Needs(Permission::Write(Area::Planning)), planning::run_now)
         .get("/api/v1/forecasts/backtest", Needs(Permission::Read(Area::Planning)), planning::backtest)
+        .post("/api/v1/forecasts/what-if", Needs(Permission::Read(Area::Planning)), planning::what_if)
         .get("/api/v1/replenishment/suggestions", Needs(Permission::Read(Area::Planning)), planning::suggestions)
         .post("/api/v1/replenishment/suggestions/decisions", Needs(Permission::Write(Area::Planning)), planning::decide)
         .post("/api/v1/replenishment/orders", Needs(Permission::Write(Area::Planning)), planning::order)

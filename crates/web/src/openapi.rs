@@ -20,6 +20,7 @@ use retail_app::marketing::{
 };
 use retail_app::planning::analysis::InventoryAnalysis;
 use retail_app::planning::replenish::{Decided, Ordered, SuggestionPage};
+use retail_app::planning::whatif::{WhatIf, WhatIfAnswer};
 use retail_app::planning::{Backtest, ForecastView, RunSummary};
 use retail_app::recommend::{ModelVersion, Recommendations, Scored};
 use retail_app::strategies::{StrategyMetrics, StrategyView};
@@ -403,6 +404,17 @@ pub fn document() -> OpenApi {
     .parameter(param("origins", ParameterIn::Query, "Weekly origins, 1 to 52 (default 4)", false))
     .response("200", ok("Accuracy per level", schema_ref::<Backtest>()));
     paths = paths.path("/api/v1/forecasts/backtest", PathItem::new(HttpMethod::Get, backtest));
+    let what_if = op(
+        "planning",
+        "forecast_what_if",
+        "A category's forecast restated for a planned price change, by the elasticity its past discounts teach",
+    )
+    .request_body(Some(body(schema_ref::<WhatIf>(), "application/json")))
+    .response("200", ok("The forecast with and without the change", schema_ref::<WhatIfAnswer>()))
+    .response("404", problem("No run yet, an unknown run, or no forecast for the category there"))
+    .response("409", problem("Too few discounted days in the last year to learn the response"))
+    .response("422", problem("A change or days out of range"));
+    paths = paths.path("/api/v1/forecasts/what-if", PathItem::new(HttpMethod::Post, what_if));
     let suggestions = op("planning", "replenishment_suggestions", "Replenishment suggestions with quantities and why")
         .parameter(param(
             "status",
@@ -648,6 +660,8 @@ pub fn document() -> OpenApi {
         .schema_with_nested::<RunSummary>()
         .schema_with_nested::<RunRequest>()
         .schema_with_nested::<Backtest>()
+        .schema_with_nested::<WhatIf>()
+        .schema_with_nested::<WhatIfAnswer>()
         .schema_with_nested::<SuggestionPage>()
         .schema_with_nested::<DecisionRequest>()
         .schema_with_nested::<Decided>()

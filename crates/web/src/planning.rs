@@ -1,4 +1,5 @@
-//! REST handlers for demand planning: forecasts at any level, forecast runs (list, run now, backtest)
+//! REST handlers for demand planning: forecasts at any level and what-if for a price change, forecast
+//! runs (list, run now, backtest)
 //! and the replenishment queue (list, decide, order). Each calls one operation of `retail-app`, the
 //! same the CLI and the console call.
 
@@ -10,6 +11,7 @@ use axum::{Extension, Json};
 use chrono::NaiveDate;
 use retail_app::planning::analysis::{self, InventoryAnalysis};
 use retail_app::planning::replenish::{self, Decided, Decision, ListQuery, Ordered, SuggestionPage};
+use retail_app::planning::whatif::{self, WhatIf, WhatIfAnswer};
 use retail_app::planning::{self, Backtest, ForecastQuery, ForecastView, RunOptions, RunSummary, Trigger};
 use serde::Deserialize;
 
@@ -65,6 +67,10 @@ pub async fn run_now(
 ) -> ApiResult<(StatusCode, Json<RunSummary>)> {
     let options = RunOptions { as_of: req.as_of, trigger: Trigger::Manual, by: principal.actor() };
     Ok((StatusCode::CREATED, Json(planning::run(&s.platform, options).await?)))
+}
+
+pub async fn what_if(State(s): State<AppState>, ApiJson(q): ApiJson<WhatIf>) -> ApiResult<Json<WhatIfAnswer>> {
+    Ok(Json(whatif::what_if(&s.platform, &q).await?))
 }
 
 pub async fn backtest(State(s): State<AppState>, RawQuery(raw): RawQuery) -> ApiResult<Json<Backtest>> {

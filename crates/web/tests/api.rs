@@ -377,6 +377,14 @@ async fn forecasts_and_replenishment_over_http() {
     assert_eq!(series["intervals"][0]["level"], 0.8);
     let runs = api.get("/api/v1/forecasts/runs").await.json();
     assert_eq!(runs["items"][0]["run_id"], run["run_id"]);
+    // Sold at the regular price every day: nothing to learn a price response from, and it says so.
+    let tomorrow = (today + chrono::Duration::days(1)).to_string();
+    let plan =
+        |change: f64| json!({"category_id": "dairy", "price_change_pct": change, "from": tomorrow, "to": tomorrow});
+    api.post("/api/v1/forecasts/what-if", plan(-20.0)).await.problem(StatusCode::CONFLICT, "conflict");
+    api.post("/api/v1/forecasts/what-if", plan(-95.0))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 
     api.get("/api/v1/forecasts?level=planet").await.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     api.get("/api/v1/forecasts?colour=red").await.problem(StatusCode::BAD_REQUEST, "invalid_query");

@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod replenish;
 pub mod simulate;
+pub mod whatif;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};

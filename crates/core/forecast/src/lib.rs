@@ -25,6 +25,8 @@
 //!   per-series choice among models by a short rolling-origin validation.
 //! - [`reconcile`]: coherent forecasts for a hierarchy: bottom-up, top-down, OLS, WLS and MinT with
 //!   a shrunk residual covariance.
+//! - [`price`]: demand's elasticity to price learned from past discounts, and a forecast restated
+//!   for a planned price change.
 //! - [`theta`]: the Theta method as M4's benchmark runs it, and the optimised Theta method.
 //! - [`walmart`]: the Walmart weekly sales file as series per store and department or per store.
 
@@ -43,6 +45,7 @@ pub mod metrics;
 pub mod models;
 pub mod mstl;
 pub mod normal;
+pub mod price;
 pub mod reconcile;
 pub mod theta;
 pub mod walmart;

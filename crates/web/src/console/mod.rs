@@ -70,6 +70,8 @@ pub fn routes() -> Routes {
         .post("/console/recommendations/strategies/{name}", Needs(Write(Recommendations)), recommendations::save)
         .get("/console/forecasts", Needs(Read(Planning)), planning::forecasts)
         .post("/console/forecasts/run", Needs(Write(Planning)), planning::run_now)
+        .get("/console/forecasts/what-if", Needs(Read(Planning)), planning::what_if_page)
+        .post("/console/forecasts/what-if", Needs(Read(Planning)), planning::what_if_answer)
         .get("/console/replenishment", Needs(Read(Planning)), planning::replenishment)
         .post("/console/replenishment/decisions", Needs(Write(Planning)), planning::decide)
         .get("/console/planning/analysis", Needs(Read(Planning)), planning::analysis)
@@ -156,6 +158,12 @@ const NAV: &[(&str, &str, &str, Access)] = &[
     ("nav.section.supply", "nav.scorecards", "/console/scorecards", Access::Needs(Permission::Read(Area::Supply))),
     ("nav.section.supply", "nav.costs", "/console/costs", Access::Needs(Permission::Read(Area::Supply))),
     ("nav.section.planning", "nav.forecasts", "/console/forecasts", Access::Needs(Permission::Read(Area::Planning))),
+    (
+        "nav.section.planning",
+        "nav.what_if",
+        "/console/forecasts/what-if",
+        Access::Needs(Permission::Read(Area::Planning)),
+    ),
     (
         "nav.section.planning",
         "nav.replenishment",

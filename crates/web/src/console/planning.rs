@@ -6,10 +6,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use axum::Form as PostForm;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use retail_app::planning::analysis;
 use retail_app::planning::replenish::{self, Decision, Exception, ListQuery, SuggestionView};
+use retail_app::planning::whatif::{self, WhatIf, WhatIfAnswer};
 use retail_app::planning::{self, ForecastQuery, Level, RunOptions, RunSummary, SeriesForecast, Trigger};
 use retail_inventory::policy::Reason;
 
@@ -604,4 +606,158 @@ fn risk_card(v: &Viewer, title: &str, items: &[analysis::ItemAnalysis]) -> Card 
         ]);
     }
     Card::new(v.t(title), Width::Full).block(Block::Table(table))
+}
+
+/// The what-if form's fields, as sent and as shown again with the answer.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct WhatIfForm {
+    category_id: String,
+    #[serde(default)]
+    location_id: String,
+    price_change_pct: String,
+    from: String,
+    to: String,
+}
+
+pub async fn what_if_page(State(s): State<AppState>, v: Viewer) -> Response {
+    what_if_response(&s, &v, WhatIfForm::default()).await
+}
+
+pub async fn what_if_answer(State(s): State<AppState>, v: Viewer, PostForm(form): PostForm<WhatIfForm>) -> Response {
+    what_if_response(&s, &v, form).await
+}
+
+/// The form (filled with the last question, or the first forecast week at 20 % off) and, when a
+/// question was asked, the forecast with and without the change.
+async fn what_if_response(s: &AppState, v: &Viewer, form: WhatIfForm) -> Response {
+    let categories =
+        match planning::forecasts(&s.platform, &ForecastQuery { limit: Some(500), ..forecast_level("category") }).await
+        {
+            Ok(view) => view,
+            Err(e) => return failed(v, e),
+        };
+    let locations =
+        match planning::forecasts(&s.platform, &ForecastQuery { limit: Some(500), ..forecast_level("location") }).await
+        {
+            Ok(view) => view,
+            Err(e) => return failed(v, e),
+        };
+    let start = categories.series.first().map_or(categories.run.as_of, |s| s.start);
+    let asked = !form.category_id.is_empty();
+    let or = |value: &str, default: String| if value.is_empty() { default } else { value.to_string() };
+    let fields = vec![
+        Field::Select(Select {
+            name: "category_id".into(),
+            label: v.t("plan.category").into(),
+            options: categories
+                .series
+                .iter()
+                .filter_map(|s| s.key.category_id.clone())
+                .map(|c| (c.clone(), c))
+                .collect(),
+            selected: form.category_id.clone(),
+        }),
+        Field::Select(Select {
+            name: "location_id".into(),
+            label: v.t("plan.location").into(),
+            options: std::iter::once((String::new(), v.t("plan.level.total").to_string()))
+                .chain(locations.series.iter().filter_map(|s| s.key.location_id.clone()).map(|l| (l.clone(), l)))
+                .collect(),
+            selected: form.location_id.clone(),
+        }),
+        Field::Number {
+            name: "price_change_pct".into(),
+            label: v.t("plan.price_change").into(),
+            value: or(&form.price_change_pct, "-20".into()),
+        },
+        Field::Text {
+            name: "from".into(),
+            label: v.t("plan.from").into(),
+            value: or(&form.from, start.to_string()),
+            required: true,
+        },
+        Field::Text {
+            name: "to".into(),
+            label: v.t("plan.to").into(),
+            value: or(&form.to, (start + chrono::Duration::days(6)).to_string()),
+            required: true,
+        },
+    ];
+    let mut page = v.page(v.t("nav.what_if")).subtitle(v.t("plan.what_if_subtitle")).card(
+        Card::new(v.t("plan.what_if_ask"), Width::Full).block(Block::Form(Form {
+            action: "/console/forecasts/what-if".into(),
+            fields,
+            submit: v.t("plan.what_if_submit").into(),
+            confirm: None,
+            tone: Tone::Info,
+        })),
+    );
+    if !asked {
+        return page.into_response();
+    }
+    let day = |text: &str, field: &str| {
+        text.trim()
+            .parse::<chrono::NaiveDate>()
+            .map_err(|_| retail_app::service::invalid(field, "give the day as YYYY-MM-DD"))
+    };
+    let question = match (day(&form.from, "from"), day(&form.to, "to"), form.price_change_pct.trim().parse::<f64>()) {
+        (Ok(from), Ok(to), Ok(price_change_pct)) => WhatIf {
+            category_id: form.category_id.clone(),
+            location_id: Some(form.location_id.clone()).filter(|l| !l.is_empty()),
+            price_change_pct,
+            from,
+            to,
+            run_id: None,
+        },
+        (Err(e), _, _) | (_, Err(e), _) => return failed(v, e),
+        (_, _, Err(_)) => return failed(v, retail_app::service::invalid("price_change_pct", "must be a number")),
+    };
+    let answer = match whatif::what_if(&s.platform, &question).await {
+        Ok(a) => a,
+        Err(e) => return failed(v, e),
+    };
+    page = page.card(what_if_card(v, &answer));
+    page.into_response()
+}
+
+fn forecast_level(level: &str) -> ForecastQuery {
+    ForecastQuery { level: Some(level.into()), history_days: Some(1), ..Default::default() }
+}
+
+/// The answer: what the change does to units and revenue over its days, and both forecasts drawn.
+fn what_if_card(v: &Viewer, a: &WhatIfAnswer) -> Card {
+    let r = &a.response;
+    let kpis = vec![
+        Kpi {
+            label: v.t("plan.elasticity").into(),
+            value: format!("{:.2}", r.elasticity),
+            hint: v
+                .t("plan.elasticity_hint")
+                .replace("{days}", &r.discounted_days.to_string())
+                .replace("{deepest}", &format!("{:.0}", 100.0 * r.deepest_discount)),
+        },
+        Kpi {
+            label: v.t("plan.units_on_plan").into(),
+            value: format!("{:.0} → {:.0}", a.baseline_units, a.scenario_units),
+            hint: percent(a.scenario_units / a.baseline_units.max(f64::MIN_POSITIVE) - 1.0),
+        },
+        Kpi {
+            label: v.t("plan.revenue_on_plan").into(),
+            value: format!("{} → {}", yuan(a.baseline_revenue_minor), yuan(a.scenario_revenue_minor)),
+            hint: String::new(),
+        },
+    ];
+    let chart = Chart::new(ChartKind::Line, v.t("common.day"), v.t("common.units"))
+        .categories(a.days.iter().map(|d| d.date.format("%m-%d").to_string()).collect())
+        .series(v.t("plan.forecast"), a.days.iter().map(|d| d.baseline_units).collect())
+        .series(v.t("plan.with_change"), a.days.iter().map(|d| d.scenario_units).collect())
+        .height(320);
+    let mut card = Card::new(format!("{} — {}", v.t("plan.what_if_answer"), a.category_id), Width::Full)
+        .block(Block::Kpis(kpis))
+        .block(Block::Chart(chart));
+    if a.extrapolated {
+        card =
+            card.block(Block::Notice(Notice { tone: Tone::Warn, text: v.t("plan.extrapolated").into(), secret: None }));
+    }
+    card
 }
