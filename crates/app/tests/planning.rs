@@ -269,6 +269,9 @@ async fn supplier_terms_and_empty_shelves_shape_the_plan() {
         }
     }
     assert!(a.scenario_units >= a.baseline_units && a.baseline_revenue_minor > 0);
+    assert_eq!(a.extrapolated, a.response.deepest_discount < 0.2 - 1e-9, "{:?}", a.response);
+    let rise = whatif::what_if(p, &ask(&category, 10.0, start, week)).await.unwrap();
+    assert!(rise.scenario_units <= rise.baseline_units && rise.extrapolated, "a rise sells less, and was never seen");
     assert_eq!(
         invalid_field(whatif::what_if(p, &ask(&category, -95.0, start, week)).await.unwrap_err()),
         "price_change_pct"

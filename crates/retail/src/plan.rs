@@ -203,7 +203,11 @@ pub async fn forecast(platform: &Platform, command: ForecastCommand) -> Result<(
                 a.response.elasticity,
                 a.response.discounted_days,
                 100.0 * a.response.deepest_discount,
-                if a.extrapolated { "; this change goes beyond it, so the answer extrapolates" } else { "" }
+                if a.extrapolated {
+                    "; this change goes beyond what the history shows, so the answer extrapolates"
+                } else {
+                    ""
+                }
             );
             println!(
                 "{from} to {to}: {:.0} units forecast, {:.0} with the change; revenue {:.2} -> {:.2}",

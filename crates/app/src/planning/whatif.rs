@@ -53,7 +53,8 @@ pub struct WhatIfAnswer {
     /// The elasticity, the discounted days it was learned from and the deepest discount seen.
     #[schema(value_type = Object)]
     pub response: PriceResponse,
-    /// The change lies beyond the deepest discount seen: the answer extrapolates.
+    /// The change lies beyond what was seen, a deeper discount or any rise (the elasticity is
+    /// learnt from discounts): the answer extrapolates.
     pub extrapolated: bool,
     pub days: Vec<WhatIfDay>,
     /// Units over the planned days, as forecast and under the plan.
@@ -125,7 +126,7 @@ pub async fn what_if(p: &Platform, q: &WhatIf) -> ServiceResult<WhatIfAnswer> {
         run_id: view.run.run_id.clone(),
         category_id: q.category_id.clone(),
         location_id: q.location_id.clone(),
-        extrapolated: 1.0 - ratio > response.deepest_discount + 1e-9,
+        extrapolated: ratio > 1.0 || 1.0 - ratio > response.deepest_discount + 1e-9,
         response,
         baseline_revenue_minor: (baseline_units * regular_price).round() as i64,
         scenario_revenue_minor: (scenario_units * regular_price * ratio).round() as i64,

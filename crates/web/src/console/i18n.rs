@@ -177,8 +177,8 @@ pub static CATALOG: &[(&str, &str, &str)] = &[
     ("plan.with_change", "With the change", "调价后"),
     (
         "plan.extrapolated",
-        "The change goes beyond the deepest discount seen: the answer extrapolates",
-        "调价幅度超出历史最深折扣，结果为外推",
+        "The change goes beyond what the history shows (a deeper discount, or a rise): the answer extrapolates",
+        "调价超出历史范围（更深折扣或涨价），结果为外推",
     ),
     ("plan.censored_days", "empty-shelf days read as lost demand", "个缺货日按流失需求计"),
     ("plan.run_of", "run of", "评估对象：运行于"),
