@@ -323,7 +323,7 @@ impl SqlStore {
         tx: &mut Transaction<'static, Any>,
         deltas: RollupDeltas,
     ) -> Result<(), StoreError> {
-        let stock: HashMap<(String, String), (i64, i64, Option<i64>)> = deltas.stock;
+        let stock = deltas.stock;
         let keys: Vec<_> = stock.iter().collect();
         for chunk in keys.chunks(chunk_rows(4)) {
             let sql = self.sql(&format!(

@@ -55,7 +55,7 @@ pub enum Exception {
     /// The supplier's scorecard says to stop ordering (score or quality below the floor).
     SupplierBlocked,
     /// The supplier's order from this location would be worth less than the minimum it accepts, and
-    /// something in it would run out before the next delivery.
+    /// something in it is expected to run out before an order could arrive.
     BelowMinimumOrderValue,
 }
 
